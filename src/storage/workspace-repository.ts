@@ -1,0 +1,518 @@
+import { and, asc, desc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
+import type { Keyring } from '../security/keyring.ts';
+import type { Db } from './database.ts';
+import {
+  accounts, auditLog, connections, crmWrites, externalActions, jobRuns, outcomes, scores, scoringModels, signals, syncState,
+} from './schema.ts';
+
+export type AccountRow = typeof accounts.$inferSelect;
+export type ConnectionRow = Omit<typeof connections.$inferSelect, 'sealedCredentials'>;
+export type ScoreRow = typeof scores.$inferSelect;
+export type ModelRow = typeof scoringModels.$inferSelect;
+export type OutcomeRow = typeof outcomes.$inferSelect;
+export type SyncStateRow = typeof syncState.$inferSelect;
+export type JobRunRow = typeof jobRuns.$inferSelect;
+
+export type AccountInput = {
+  crmId: string;
+  name?: string | null;
+  domain?: string | null;
+  externalIds?: Record<string, string>;
+  segment?: string | null;
+  seats?: number | null;
+  customerSince?: Date | null;
+  renewalDate?: Date | null;
+  owner?: string | null;
+  attributes?: Record<string, string | number | boolean | null>;
+};
+
+export type SignalInput = { accountId: string; metric: string; value: number; observedAt: Date; source: string };
+export type StoredSignal = { accountId: string; metric: string; value: number; observedAt: Date; source: string };
+export type ScoreInput = Omit<typeof scores.$inferInsert, 'id' | 'workspaceId' | 'createdAt'>;
+
+/** Thrown when a caller names a row that is not in its workspace (or does not exist). */
+export class NotInWorkspaceError extends Error {
+  override name = 'NotInWorkspaceError';
+}
+
+const CHUNK = 1000;
+function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Every read and write of tenant data goes through here, bound to one workspace id: each
+ * query carries `workspace_id = :id`, and child rows reference accounts by the composite
+ * key (workspace_id, account_id), so even a forged account id cannot cross tenants.
+ */
+export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring?: Keyring } = {}) {
+  const ws = workspaceId;
+
+  const accountRepo = {
+    async upsertMany(inputs: readonly AccountInput[]): Promise<AccountRow[]> {
+      const out: AccountRow[] = [];
+      for (const part of chunks(inputs, 500)) {
+        const rows = await db
+          .insert(accounts)
+          .values(part.map((a) => ({
+            workspaceId: ws,
+            crmId: a.crmId,
+            name: a.name ?? null,
+            domain: a.domain ? a.domain.toLowerCase() : null,
+            externalIds: a.externalIds ?? {},
+            segment: a.segment ?? null,
+            seats: a.seats ?? null,
+            customerSince: a.customerSince ?? null,
+            renewalDate: a.renewalDate ?? null,
+            owner: a.owner ?? null,
+            attributes: a.attributes ?? {},
+          })))
+          .onConflictDoUpdate({
+            target: [accounts.workspaceId, accounts.crmId],
+            set: {
+              name: sql`coalesce(excluded.name, ${accounts.name})`,
+              domain: sql`coalesce(excluded.domain, ${accounts.domain})`,
+              externalIds: sql`${accounts.externalIds} || excluded.external_ids`,
+              segment: sql`coalesce(excluded.segment, ${accounts.segment})`,
+              seats: sql`coalesce(excluded.seats, ${accounts.seats})`,
+              customerSince: sql`coalesce(excluded.customer_since, ${accounts.customerSince})`,
+              renewalDate: sql`coalesce(excluded.renewal_date, ${accounts.renewalDate})`,
+              owner: sql`coalesce(excluded.owner, ${accounts.owner})`,
+              attributes: sql`${accounts.attributes} || excluded.attributes`,
+              updatedAt: sql`now()`,
+            },
+          })
+          .returning();
+        out.push(...rows);
+      }
+      return out;
+    },
+    async get(id: string): Promise<AccountRow | null> {
+      const [row] = await db.select().from(accounts).where(and(eq(accounts.workspaceId, ws), eq(accounts.id, id)));
+      return row ?? null;
+    },
+    async getByCrmId(crmId: string): Promise<AccountRow | null> {
+      const [row] = await db.select().from(accounts).where(and(eq(accounts.workspaceId, ws), eq(accounts.crmId, crmId)));
+      return row ?? null;
+    },
+    async findByCrmIds(crmIds: readonly string[]): Promise<AccountRow[]> {
+      const out: AccountRow[] = [];
+      for (const part of chunks(crmIds)) {
+        out.push(...(await db.select().from(accounts).where(and(eq(accounts.workspaceId, ws), inArray(accounts.crmId, part)))));
+      }
+      return out;
+    },
+    async list(options: { limit?: number; offset?: number } = {}): Promise<AccountRow[]> {
+      return db
+        .select()
+        .from(accounts)
+        .where(eq(accounts.workspaceId, ws))
+        .orderBy(asc(accounts.crmId))
+        .limit(options.limit ?? 1000)
+        .offset(options.offset ?? 0);
+    },
+    async count(): Promise<number> {
+      const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(accounts).where(eq(accounts.workspaceId, ws));
+      return row?.n ?? 0;
+    },
+    async update(id: string, patch: Partial<AccountInput>): Promise<boolean> {
+      const rows = await db
+        .update(accounts)
+        .set({ ...patch, updatedAt: new Date() })
+        .where(and(eq(accounts.workspaceId, ws), eq(accounts.id, id)))
+        .returning({ id: accounts.id });
+      return rows.length === 1;
+    },
+    async remove(id: string): Promise<boolean> {
+      const rows = await db.delete(accounts).where(and(eq(accounts.workspaceId, ws), eq(accounts.id, id))).returning({ id: accounts.id });
+      return rows.length === 1;
+    },
+  };
+
+  const signalRepo = {
+    /** Appends observations; an identical observation (same account, metric, source, time) is kept once. */
+    async insertMany(inputs: readonly SignalInput[]): Promise<number> {
+      let inserted = 0;
+      for (const part of chunks(inputs)) {
+        const rows = await db
+          .insert(signals)
+          .values(part.map((s) => ({ workspaceId: ws, ...s })))
+          .onConflictDoNothing()
+          .returning({ id: signals.id });
+        inserted += rows.length;
+      }
+      return inserted;
+    },
+    /** Every observation on or before `asOf` (optionally since `from`) for the given accounts, oldest first. */
+    async forAccounts(accountIds: readonly string[], asOf: Date, from?: Date): Promise<StoredSignal[]> {
+      const out: StoredSignal[] = [];
+      for (const part of chunks(accountIds)) {
+        const conditions = [eq(signals.workspaceId, ws), inArray(signals.accountId, part), lte(signals.observedAt, asOf)];
+        if (from) conditions.push(gte(signals.observedAt, from));
+        out.push(
+          ...(await db
+            .select({ accountId: signals.accountId, metric: signals.metric, value: signals.value, observedAt: signals.observedAt, source: signals.source })
+            .from(signals)
+            .where(and(...conditions))
+            .orderBy(asc(signals.observedAt))),
+        );
+      }
+      return out;
+    },
+    /** The latest observation per metric on or before `asOf`: what the engine needs for one date. */
+    async latestAsOf(accountIds: readonly string[], asOf: Date): Promise<StoredSignal[]> {
+      const out: StoredSignal[] = [];
+      for (const part of chunks(accountIds)) {
+        out.push(
+          ...(await db
+            .selectDistinctOn([signals.accountId, signals.metric], {
+              accountId: signals.accountId, metric: signals.metric, value: signals.value, observedAt: signals.observedAt, source: signals.source,
+            })
+            .from(signals)
+            .where(and(eq(signals.workspaceId, ws), inArray(signals.accountId, part), lte(signals.observedAt, asOf)))
+            .orderBy(signals.accountId, signals.metric, desc(signals.observedAt))),
+        );
+      }
+      return out;
+    },
+    /** Accounts with an observation ingested after `since` — the ones a pipeline must rescore. */
+    async accountsChangedSince(since: Date): Promise<string[]> {
+      const rows = await db
+        .selectDistinct({ accountId: signals.accountId })
+        .from(signals)
+        .where(and(eq(signals.workspaceId, ws), gte(signals.ingestedAt, since)));
+      return rows.map((r) => r.accountId);
+    },
+    async count(): Promise<number> {
+      const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(signals).where(eq(signals.workspaceId, ws));
+      return row?.n ?? 0;
+    },
+  };
+
+  const modelRepo = {
+    async nextVersion(modelKey: string): Promise<number> {
+      const [row] = await db
+        .select({ v: sql<number>`coalesce(max(${scoringModels.version}), 0)::int` })
+        .from(scoringModels)
+        .where(and(eq(scoringModels.workspaceId, ws), eq(scoringModels.modelKey, modelKey)));
+      return (row?.v ?? 0) + 1;
+    },
+    /** Saves a new immutable version. Published versions are never edited afterwards. */
+    async create(input: {
+      modelKey: string; status: 'draft' | 'published'; definition: Record<string, unknown>;
+      predictive?: Record<string, unknown> | null; note?: string;
+    }): Promise<ModelRow> {
+      const version = await modelRepo.nextVersion(input.modelKey);
+      const [row] = await db
+        .insert(scoringModels)
+        .values({
+          workspaceId: ws, modelKey: input.modelKey, version, status: input.status,
+          definition: { ...input.definition, version }, predictive: input.predictive ?? null, note: input.note ?? null,
+          publishedAt: input.status === 'published' ? new Date() : null,
+        })
+        .returning();
+      if (!row) throw new Error('model insert returned no row');
+      return row;
+    },
+    /** A draft becomes published; publishing retires the previously published version of the same key. */
+    async publish(id: string): Promise<ModelRow> {
+      return db.transaction(async (tx) => {
+        const [draft] = await tx.select().from(scoringModels).where(and(eq(scoringModels.workspaceId, ws), eq(scoringModels.id, id)));
+        if (!draft) throw new NotInWorkspaceError(`model ${id} is not in this workspace`);
+        if (draft.status !== 'draft') throw new Error(`model ${draft.modelKey} v${draft.version} is ${draft.status}; only drafts can be published`);
+        await tx
+          .update(scoringModels)
+          .set({ status: 'retired' })
+          .where(and(eq(scoringModels.workspaceId, ws), eq(scoringModels.modelKey, draft.modelKey), eq(scoringModels.status, 'published')));
+        const [published] = await tx
+          .update(scoringModels)
+          .set({ status: 'published', publishedAt: new Date() })
+          .where(and(eq(scoringModels.workspaceId, ws), eq(scoringModels.id, id)))
+          .returning();
+        if (!published) throw new Error('publish returned no row');
+        return published;
+      });
+    },
+    async get(id: string): Promise<ModelRow | null> {
+      const [row] = await db.select().from(scoringModels).where(and(eq(scoringModels.workspaceId, ws), eq(scoringModels.id, id)));
+      return row ?? null;
+    },
+    async published(): Promise<ModelRow[]> {
+      return db
+        .select()
+        .from(scoringModels)
+        .where(and(eq(scoringModels.workspaceId, ws), eq(scoringModels.status, 'published')))
+        .orderBy(asc(scoringModels.modelKey));
+    },
+    async list(): Promise<ModelRow[]> {
+      return db.select().from(scoringModels).where(eq(scoringModels.workspaceId, ws)).orderBy(asc(scoringModels.modelKey), asc(scoringModels.version));
+    },
+  };
+
+  const scoreRepo = {
+    async insertMany(inputs: readonly ScoreInput[]): Promise<number> {
+      let inserted = 0;
+      for (const part of chunks(inputs, 500)) {
+        const rows = await db
+          .insert(scores)
+          .values(part.map((s) => ({ ...s, workspaceId: ws })))
+          .onConflictDoNothing()
+          .returning({ id: scores.id });
+        inserted += rows.length;
+      }
+      return inserted;
+    },
+    /** The most recent score per account (any model), or none. */
+    async latest(accountIds: readonly string[]): Promise<ScoreRow[]> {
+      const out: ScoreRow[] = [];
+      for (const part of chunks(accountIds)) {
+        out.push(
+          ...(await db
+            .selectDistinctOn([scores.accountId])
+            .from(scores)
+            .where(and(eq(scores.workspaceId, ws), inArray(scores.accountId, part)))
+            .orderBy(scores.accountId, desc(scores.asOf), desc(scores.id))),
+        );
+      }
+      return out;
+    },
+    async history(accountId: string, options: { since?: Date; limit?: number } = {}): Promise<ScoreRow[]> {
+      const conditions = [eq(scores.workspaceId, ws), eq(scores.accountId, accountId)];
+      if (options.since) conditions.push(gte(scores.asOf, options.since));
+      const rows = await db.select().from(scores).where(and(...conditions)).orderBy(desc(scores.asOf)).limit(options.limit ?? 400);
+      return rows.reverse();
+    },
+    async tierDistribution(): Promise<Array<{ tier: string; n: number }>> {
+      const latest = db
+        .selectDistinctOn([scores.accountId], { accountId: scores.accountId, tier: scores.tier })
+        .from(scores)
+        .where(eq(scores.workspaceId, ws))
+        .orderBy(scores.accountId, desc(scores.asOf), desc(scores.id))
+        .as('latest');
+      return db.select({ tier: latest.tier, n: sql<number>`count(*)::int` }).from(latest).groupBy(latest.tier);
+    },
+  };
+
+  const outcomeRepo = {
+    async insertMany(inputs: ReadonlyArray<{ accountId: string; outcome: OutcomeRow['outcome']; occurredAt: Date; source?: string }>): Promise<number> {
+      let inserted = 0;
+      for (const part of chunks(inputs)) {
+        const rows = await db
+          .insert(outcomes)
+          .values(part.map((o) => ({ workspaceId: ws, accountId: o.accountId, outcome: o.outcome, occurredAt: o.occurredAt, source: o.source ?? 'import' })))
+          .onConflictDoNothing()
+          .returning({ id: outcomes.id });
+        inserted += rows.length;
+      }
+      return inserted;
+    },
+    async list(): Promise<OutcomeRow[]> {
+      return db.select().from(outcomes).where(eq(outcomes.workspaceId, ws)).orderBy(asc(outcomes.occurredAt));
+    },
+  };
+
+  const publicConnection = {
+    id: connections.id, workspaceId: connections.workspaceId, provider: connections.provider,
+    externalAccountId: connections.externalAccountId, authMode: connections.authMode, scopes: connections.scopes,
+    status: connections.status, tokenExpiresAt: connections.tokenExpiresAt, lastError: connections.lastError,
+    settings: connections.settings, createdAt: connections.createdAt, updatedAt: connections.updatedAt,
+  };
+  const requireKeyring = (): Keyring => {
+    if (!deps.keyring) throw new Error('this repository was opened without a keyring; credentials need one');
+    return deps.keyring;
+  };
+
+  const connectionRepo = {
+    async upsert(input: {
+      provider: string; externalAccountId: string; authMode: ConnectionRow['authMode']; scopes: string[];
+      credentials: unknown; tokenExpiresAt?: Date | null; settings?: Record<string, unknown>;
+    }): Promise<ConnectionRow> {
+      const sealed = requireKeyring().encrypt(JSON.stringify(input.credentials));
+      const [row] = await db
+        .insert(connections)
+        .values({
+          workspaceId: ws, provider: input.provider, externalAccountId: input.externalAccountId, authMode: input.authMode,
+          scopes: input.scopes, status: 'active', sealedCredentials: sealed, tokenExpiresAt: input.tokenExpiresAt ?? null,
+          settings: input.settings ?? {},
+        })
+        .onConflictDoUpdate({
+          target: [connections.provider, connections.externalAccountId],
+          set: {
+            authMode: input.authMode, scopes: input.scopes, status: 'active', sealedCredentials: sealed,
+            tokenExpiresAt: input.tokenExpiresAt ?? null, lastError: null, updatedAt: new Date(),
+          },
+          // A portal that belongs to another workspace is never taken over by an upsert.
+          setWhere: eq(connections.workspaceId, ws),
+        })
+        .returning(publicConnection);
+      if (!row) throw new NotInWorkspaceError(`${input.provider} account ${input.externalAccountId} is connected to another workspace`);
+      return row;
+    },
+    async get(id: string): Promise<ConnectionRow | null> {
+      const [row] = await db.select(publicConnection).from(connections).where(and(eq(connections.workspaceId, ws), eq(connections.id, id)));
+      return row ?? null;
+    },
+    async list(): Promise<ConnectionRow[]> {
+      return db.select(publicConnection).from(connections).where(eq(connections.workspaceId, ws)).orderBy(asc(connections.createdAt));
+    },
+    async readCredentials<T>(id: string, parse: (value: unknown) => T): Promise<T | null> {
+      const [row] = await db
+        .select({ sealed: connections.sealedCredentials })
+        .from(connections)
+        .where(and(eq(connections.workspaceId, ws), eq(connections.id, id)));
+      if (!row?.sealed) return null;
+      return parse(JSON.parse(requireKeyring().decrypt(row.sealed)));
+    },
+    async writeCredentials(id: string, credentials: unknown, tokenExpiresAt: Date | null): Promise<void> {
+      const sealed = requireKeyring().encrypt(JSON.stringify(credentials));
+      const rows = await db
+        .update(connections)
+        .set({ sealedCredentials: sealed, tokenExpiresAt, updatedAt: new Date() })
+        .where(and(eq(connections.workspaceId, ws), eq(connections.id, id)))
+        .returning({ id: connections.id });
+      if (rows.length !== 1) throw new NotInWorkspaceError(`connection ${id} is not in this workspace`);
+    },
+    async clearCredentials(id: string, status: ConnectionRow['status'], reason: string): Promise<void> {
+      await db
+        .update(connections)
+        .set({ sealedCredentials: null, tokenExpiresAt: null, status, lastError: reason, updatedAt: new Date() })
+        .where(and(eq(connections.workspaceId, ws), eq(connections.id, id)));
+    },
+    async setStatus(id: string, status: ConnectionRow['status'], lastError: string | null): Promise<void> {
+      await db
+        .update(connections)
+        .set({ status, lastError, updatedAt: new Date() })
+        .where(and(eq(connections.workspaceId, ws), eq(connections.id, id)));
+    },
+    async updateSettings(id: string, settings: Record<string, unknown>): Promise<void> {
+      await db
+        .update(connections)
+        .set({ settings, updatedAt: new Date() })
+        .where(and(eq(connections.workspaceId, ws), eq(connections.id, id)));
+    },
+  };
+
+  const ownConnection = async (connectionId: string) => {
+    if (!(await connectionRepo.get(connectionId))) throw new NotInWorkspaceError(`connection ${connectionId} is not in this workspace`);
+  };
+
+  const syncRepo = {
+    async get(connectionId: string, object: string): Promise<SyncStateRow | null> {
+      const [row] = await db
+        .select()
+        .from(syncState)
+        .where(and(eq(syncState.workspaceId, ws), eq(syncState.connectionId, connectionId), eq(syncState.object, object)));
+      return row ?? null;
+    },
+    async list(): Promise<SyncStateRow[]> {
+      return db.select().from(syncState).where(eq(syncState.workspaceId, ws)).orderBy(asc(syncState.object));
+    },
+    async save(
+      connectionId: string,
+      object: string,
+      patch: Partial<Pick<SyncStateRow, 'checkpoint' | 'stage' | 'failures' | 'lastError' | 'retryAfter' | 'lastRunAt'>>,
+    ): Promise<void> {
+      await ownConnection(connectionId);
+      await db
+        .insert(syncState)
+        .values({ workspaceId: ws, connectionId, object, ...patch })
+        .onConflictDoUpdate({ target: [syncState.connectionId, syncState.object], set: { ...patch, updatedAt: new Date() } });
+    },
+  };
+
+  const crmWriteRepo = {
+    async get(provider: string, accountIds: readonly string[]): Promise<Map<string, Record<string, string>>> {
+      const out = new Map<string, Record<string, string>>();
+      for (const part of chunks(accountIds)) {
+        const rows = await db
+          .select({ accountId: crmWrites.accountId, values: crmWrites.values })
+          .from(crmWrites)
+          .where(and(eq(crmWrites.workspaceId, ws), eq(crmWrites.provider, provider), inArray(crmWrites.accountId, part)));
+        for (const r of rows) out.set(r.accountId, r.values);
+      }
+      return out;
+    },
+    async save(provider: string, written: ReadonlyArray<{ accountId: string; values: Record<string, string> }>): Promise<void> {
+      for (const part of chunks(written, 500)) {
+        await db
+          .insert(crmWrites)
+          .values(part.map((w) => ({ workspaceId: ws, accountId: w.accountId, provider, values: w.values })))
+          .onConflictDoUpdate({
+            target: [crmWrites.workspaceId, crmWrites.accountId, crmWrites.provider],
+            set: { values: sql`${crmWrites.values} || excluded.values`, writtenAt: sql`now()` },
+          });
+      }
+    },
+  };
+
+  const externalActionRepo = {
+    async get(key: string) {
+      const [row] = await db
+        .select()
+        .from(externalActions)
+        .where(and(eq(externalActions.workspaceId, ws), eq(externalActions.idempotencyKey, key)));
+      return row ?? null;
+    },
+    /** True when this call started the action; false when an earlier attempt already did. */
+    async begin(key: string): Promise<boolean> {
+      const rows = await db
+        .insert(externalActions)
+        .values({ workspaceId: ws, idempotencyKey: key, status: 'started' })
+        .onConflictDoNothing()
+        .returning({ key: externalActions.idempotencyKey });
+      return rows.length === 1;
+    },
+    async complete(key: string, remoteId: string): Promise<void> {
+      await db
+        .update(externalActions)
+        .set({ status: 'completed', remoteId, completedAt: new Date() })
+        .where(and(eq(externalActions.workspaceId, ws), eq(externalActions.idempotencyKey, key)));
+    },
+  };
+
+  const jobRunRepo = {
+    async create(kind: string, progress: Record<string, unknown> = {}): Promise<JobRunRow> {
+      const [row] = await db.insert(jobRuns).values({ workspaceId: ws, kind, status: 'queued', progress }).returning();
+      if (!row) throw new Error('job run insert returned no row');
+      return row;
+    },
+    async get(id: string): Promise<JobRunRow | null> {
+      const [row] = await db.select().from(jobRuns).where(and(eq(jobRuns.workspaceId, ws), eq(jobRuns.id, id)));
+      return row ?? null;
+    },
+    async update(id: string, patch: Partial<Pick<JobRunRow, 'status' | 'stage' | 'progress' | 'error' | 'attempts' | 'startedAt' | 'finishedAt'>>) {
+      await db.update(jobRuns).set(patch).where(and(eq(jobRuns.workspaceId, ws), eq(jobRuns.id, id)));
+    },
+    async recent(limit = 20): Promise<JobRunRow[]> {
+      return db.select().from(jobRuns).where(eq(jobRuns.workspaceId, ws)).orderBy(desc(jobRuns.createdAt)).limit(limit);
+    },
+  };
+
+  const auditRepo = {
+    async record(actor: string, action: string, target?: string, details: Record<string, unknown> = {}): Promise<void> {
+      await db.insert(auditLog).values({ workspaceId: ws, actor, action, target: target ?? null, details });
+    },
+    async list(limit = 100) {
+      return db.select().from(auditLog).where(eq(auditLog.workspaceId, ws)).orderBy(desc(auditLog.at), desc(auditLog.id)).limit(limit);
+    },
+  };
+
+  return {
+    workspaceId: ws,
+    accounts: accountRepo,
+    signals: signalRepo,
+    models: modelRepo,
+    scores: scoreRepo,
+    outcomes: outcomeRepo,
+    connections: connectionRepo,
+    sync: syncRepo,
+    crmWrites: crmWriteRepo,
+    externalActions: externalActionRepo,
+    jobRuns: jobRunRepo,
+    audit: auditRepo,
+  };
+}
+
+export type WorkspaceRepository = ReturnType<typeof workspaceRepository>;
