@@ -52,7 +52,7 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^\d+$/, 'expected a whole number between 1 and 65535')
     .transform(Number)
-    .refine((n) => n >= 1 && n <= 65535, 'expected a whole number between 1 and 65535')
+    .refine((n) => n >= 0 && n <= 65535, 'expected a whole number between 1 and 65535 (0 picks a free port)')
     .default(3000),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   PUBLIC_URL: url(['http:', 'https:']).optional(),

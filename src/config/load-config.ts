@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { EnvSchema, ENV_EXAMPLES } from './env-schema.ts';
 
 export type AppConfig = {

@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -34,7 +34,7 @@ export function createLogger(options: { level: string; destination?: Destination
       },
       serializers: {
         err: (error: unknown) => {
-          const serialized = pino.stdSerializers.err(error as Error);
+          const serialized = stdSerializers.err(error as Error);
           if (typeof serialized.message === 'string') serialized.message = serialized.message.replace(BEARER, '$1[redacted]');
           if (typeof serialized.stack === 'string') serialized.stack = serialized.stack.replace(BEARER, '$1[redacted]');
           return serialized;
