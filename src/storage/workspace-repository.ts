@@ -239,6 +239,15 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
       const [row] = await db.select().from(scoringModels).where(and(eq(scoringModels.workspaceId, ws), eq(scoringModels.id, id)));
       return row ?? null;
     },
+    async latestPublished(modelKey: string): Promise<ModelRow | null> {
+      const [row] = await db
+        .select()
+        .from(scoringModels)
+        .where(and(eq(scoringModels.workspaceId, ws), eq(scoringModels.modelKey, modelKey), eq(scoringModels.status, 'published')))
+        .orderBy(desc(scoringModels.version))
+        .limit(1);
+      return row ?? null;
+    },
     async published(): Promise<ModelRow[]> {
       return db
         .select()
@@ -283,6 +292,23 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
       if (options.since) conditions.push(gte(scores.asOf, options.since));
       const rows = await db.select().from(scores).where(and(...conditions)).orderBy(desc(scores.asOf)).limit(options.limit ?? 400);
       return rows.reverse();
+    },
+    /** Scores of many accounts since a date, oldest first, grouped by account (for trends). */
+    async historyFor(accountIds: readonly string[], since: Date): Promise<Map<string, ScoreRow[]>> {
+      const out = new Map<string, ScoreRow[]>();
+      for (const part of chunks(accountIds)) {
+        const rows = await db
+          .select()
+          .from(scores)
+          .where(and(eq(scores.workspaceId, ws), inArray(scores.accountId, part), gte(scores.asOf, since)))
+          .orderBy(asc(scores.asOf));
+        for (const row of rows) {
+          const list = out.get(row.accountId) ?? [];
+          list.push(row);
+          out.set(row.accountId, list);
+        }
+      }
+      return out;
     },
     async tierDistribution(): Promise<Array<{ tier: string; n: number }>> {
       const latest = db
