@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'data', '.data', 'coverage', 'app-manifest/**/dist', 'drizzle/meta'] },
+  { ignores: ['node_modules', 'data', '.data', 'coverage', 'app-manifest/**/dist', 'drizzle/meta', 'tmp'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load-config.ts';
+import { registerDemoCommand } from './commands/demo.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerScoreCommand } from './commands/score.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { CliError } from './output.ts';
 
@@ -12,6 +14,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServeCommands(program);
   registerMigrateCommand(program);
+  registerScoreCommand(program);
+  registerDemoCommand(program);
   return program;
 }
 

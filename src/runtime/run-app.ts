@@ -10,6 +10,8 @@ export type Role = AppConfig['role'];
 export type RoleExtension = (ctx: AppContext, role: Role) => Promise<{
   routers?: Parameters<typeof createHttpApp>[0]['routers'];
   rawBodyRouters?: Parameters<typeof createHttpApp>[0]['rawBodyRouters'];
+  /** Background work, started once the server listens so start-up is never held up by it. */
+  start?: () => void;
   stop?: () => Promise<void>;
 }>;
 
@@ -57,6 +59,7 @@ export async function runApp(config: AppConfig, options: { logger?: Logger; inst
       )
     : null;
 
+  for (const part of parts) part.start?.();
   logger.info(
     { role, url: http?.url ?? null, database: ctx.database.description, redis: Boolean(ctx.redis), startupMs: Math.round(performance.now() - started) },
     http ? `crm-health listening on ${http.url}` : `crm-health ${role} running`,

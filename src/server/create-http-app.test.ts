@@ -9,6 +9,8 @@ import { startHttpServer, type RunningServer } from './start-http-server.ts';
 
 const silent = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) });
 let running: RunningServer | null = null;
+type Json = { error: { code: string; message: string; requestId?: string } } & Record<string, unknown>;
+const json = async (res: Response): Promise<Json> => (await res.json()) as Json;
 afterEach(async () => {
   await running?.stop(100);
   running = null;
@@ -57,20 +59,20 @@ describe('HTTP app', () => {
 
     const missing = await fetch(`${url}/api/nope`);
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error).toMatchObject({ code: 'not_found', requestId: expect.any(String) });
+    expect((await json(missing)).error).toMatchObject({ code: 'not_found', requestId: expect.any(String) });
 
     const invalid = await fetch(`${url}/api/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":3}' });
     expect(invalid.status).toBe(400);
-    expect((await invalid.json()).error).toMatchObject({ code: 'invalid_input', message: expect.stringContaining('name') });
+    expect((await json(invalid)).error).toMatchObject({ code: 'invalid_input', message: expect.stringContaining('name') });
 
     const badJson = await fetch(`${url}/api/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
-    expect((await badJson.json()).error.code).toBe('invalid_json');
+    expect((await json(badJson)).error.code).toBe('invalid_json');
 
-    expect((await (await fetch(`${url}/api/teapot`)).json()).error).toMatchObject({ code: 'teapot', message: 'I am a teapot' });
+    expect((await json(await fetch(`${url}/api/teapot`))).error).toMatchObject({ code: 'teapot', message: 'I am a teapot' });
 
     const boom = await fetch(`${url}/api/boom`);
     expect(boom.status).toBe(500);
-    const body = await boom.json();
+    const body = await json(boom);
     expect(body.error.code).toBe('internal');
     expect(JSON.stringify(body)).not.toContain('secret internals');
   });

@@ -220,8 +220,20 @@ export const jobRuns = pgTable(
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
+    // Pipeline columns (appended): what started the run, a deterministic key so a scheduled or
+    // targeted run is created once however many schedulers fire, and the run's options.
+    trigger: text('trigger'),
+    runKey: text('run_key'),
+    options: jsonb('options').$type<Record<string, unknown>>().notNull().default({}),
   },
-  (t) => [index('job_runs_workspace_idx').on(t.workspaceId, t.createdAt)],
+  (t) => [
+    index('job_runs_workspace_idx').on(t.workspaceId, t.createdAt),
+    uniqueIndex('job_runs_run_key_uq').on(t.workspaceId, t.runKey),
+    // One active pipeline run per workspace; rows without a trigger (other job kinds) are exempt.
+    uniqueIndex('job_runs_active_pipeline_uq')
+      .on(t.workspaceId)
+      .where(sql`${t.trigger} is not null and ${t.status} in ('queued', 'running', 'delayed')`),
+  ],
 );
 
 export const auditLog = pgTable(
@@ -236,4 +248,36 @@ export const auditLog = pgTable(
     at: timestamp('at', { withTimezone: true }).notNull().default(sql`now()`),
   },
   (t) => [index('audit_log_workspace_idx').on(t.workspaceId, t.at)],
+);
+
+
+/** One stage task of a pipeline run: pull (per connection and object), score, write back, actions. */
+export const pipelineTasks = pgTable(
+  'pipeline_tasks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    runId: uuid('run_id').notNull().references(() => jobRuns.id, { onDelete: 'cascade' }),
+    connectionId: uuid('connection_id').references(() => connections.id, { onDelete: 'cascade' }),
+    stage: text('stage', { enum: ['pull', 'score', 'writeBack', 'actions'] }).notNull(),
+    /** The source object for pull tasks; '' for the others, so the unique key below works. */
+    object: text('object').notNull().default(''),
+    /** stage:connection:object — unique within a run, so creating the next stage twice is a no-op. */
+    taskKey: text('task_key').notNull(),
+    status: text('status', { enum: ['queued', 'running', 'delayed', 'succeeded', 'failed', 'cancelled'] }).notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    errorKind: text('error_kind'),
+    error: text('error'),
+    progress: jsonb('progress').$type<Record<string, unknown>>().notNull().default({}),
+    notBefore: timestamp('not_before', { withTimezone: true }),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('pipeline_tasks_run_key_uq').on(t.runId, t.taskKey),
+    index('pipeline_tasks_active_idx').on(t.status, t.workspaceId),
+    index('pipeline_tasks_workspace_stage_idx').on(t.workspaceId, t.stage, t.finishedAt),
+  ],
 );

@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from './database.ts';
 import { connections, workspaces } from './schema.ts';
 
@@ -37,6 +37,12 @@ export function workspaceDirectory(db: Db) {
         .from(connections)
         .where(and(eq(connections.provider, provider), eq(connections.externalAccountId, externalAccountId)));
       return row ?? null;
+    },
+    async mergeSettings(id: string, settings: Record<string, unknown>): Promise<void> {
+      await db
+        .update(workspaces)
+        .set({ settings: sql`${workspaces.settings} || ${JSON.stringify(settings)}::jsonb`, updatedAt: new Date() })
+        .where(eq(workspaces.id, id));
     },
     async remove(id: string): Promise<void> {
       await db.delete(workspaces).where(eq(workspaces.id, id));

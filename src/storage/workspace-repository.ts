@@ -1,8 +1,8 @@
-import { and, asc, desc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, lte, max, sql } from 'drizzle-orm';
 import type { Keyring } from '../security/keyring.ts';
 import type { Db } from './database.ts';
 import {
-  accounts, auditLog, connections, crmWrites, externalActions, jobRuns, outcomes, scores, scoringModels, signals, syncState,
+  accounts, auditLog, connections, crmWrites, externalActions, jobRuns, outcomes, pipelineTasks, scores, scoringModels, signals, syncState,
 } from './schema.ts';
 
 export type AccountRow = typeof accounts.$inferSelect;
@@ -12,6 +12,9 @@ export type ModelRow = typeof scoringModels.$inferSelect;
 export type OutcomeRow = typeof outcomes.$inferSelect;
 export type SyncStateRow = typeof syncState.$inferSelect;
 export type JobRunRow = typeof jobRuns.$inferSelect;
+export type PipelineTaskRow = typeof pipelineTasks.$inferSelect;
+export type PipelineStage = PipelineTaskRow['stage'];
+export type PipelineTaskInput = { stage: PipelineStage; connectionId: string | null; object?: string };
 
 export type AccountInput = {
   crmId: string;
@@ -36,6 +39,18 @@ export class NotInWorkspaceError extends Error {
 }
 
 const CHUNK = 1000;
+
+/** A PostgreSQL array literal of text values, quoted so commas, quotes and braces survive. */
+function toTextArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}
+
+/** Rows returned by db.execute, whichever driver ran it. */
+function rowCount(result: unknown): number {
+  if (Array.isArray(result)) return result.length;
+  const rows = (result as { rows?: unknown[] }).rows;
+  return Array.isArray(rows) ? rows.length : 0;
+}
 function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -135,13 +150,21 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
     /** Appends observations; an identical observation (same account, metric, source, time) is kept once. */
     async insertMany(inputs: readonly SignalInput[]): Promise<number> {
       let inserted = 0;
-      for (const part of chunks(inputs)) {
-        const rows = await db
-          .insert(signals)
-          .values(part.map((s) => ({ workspaceId: ws, ...s })))
-          .onConflictDoNothing()
-          .returning({ id: signals.id });
-        inserted += rows.length;
+      // One statement per 10,000 rows through unnest(): ~20× faster than a VALUES list on PGlite.
+      for (const part of chunks(inputs, 10_000)) {
+        const result = await db.execute(sql`
+          insert into ${signals} (workspace_id, account_id, metric, value, observed_at, source)
+          select ${ws}::uuid, a, m, v, o, s
+          from unnest(
+            ${`{${part.map((x) => x.accountId).join(',')}}`}::uuid[],
+            ${toTextArray(part.map((x) => x.metric))}::text[],
+            ${`{${part.map((x) => x.value).join(',')}}`}::float8[],
+            ${`{${part.map((x) => x.observedAt.toISOString()).join(',')}}`}::timestamptz[],
+            ${toTextArray(part.map((x) => x.source))}::text[]
+          ) as t(a, m, v, o, s)
+          on conflict do nothing
+          returning 1`);
+        inserted += rowCount(result);
       }
       return inserted;
     },
@@ -516,6 +539,125 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
     },
   };
 
+  const OPEN_TASK = ['queued', 'running', 'delayed'] as const;
+  const ACTIVE_RUN = ['queued', 'running', 'delayed'] as const;
+  const taskKey = (t: PipelineTaskInput) => `${t.stage}:${t.connectionId ?? ''}:${t.object ?? ''}`;
+
+  /** Pipeline runs (job_runs rows with a trigger) and their stage tasks. */
+  const pipelineRepo = {
+    /**
+     * Creates a run unless one with the same key exists or another run is active in this
+     * workspace; then returns that one with `created: false`, so duplicates collapse.
+     */
+    async createRun(input: {
+      kind: string; trigger: string; runKey?: string | null; options?: Record<string, unknown>; progress?: Record<string, unknown>;
+    }): Promise<{ run: JobRunRow; created: boolean }> {
+      const [row] = await db
+        .insert(jobRuns)
+        .values({
+          workspaceId: ws, kind: input.kind, status: 'queued', trigger: input.trigger, runKey: input.runKey ?? null,
+          options: input.options ?? {}, progress: input.progress ?? {},
+        })
+        .onConflictDoNothing()
+        .returning();
+      if (row) return { run: row, created: true };
+      if (input.runKey) {
+        const [same] = await db.select().from(jobRuns).where(and(eq(jobRuns.workspaceId, ws), eq(jobRuns.runKey, input.runKey)));
+        if (same) return { run: same, created: false };
+      }
+      const active = await pipelineRepo.activeRun();
+      if (active) return { run: active, created: false };
+      throw new Error('pipeline run was neither created nor found; retry');
+    },
+    async activeRun(): Promise<JobRunRow | null> {
+      const [row] = await db
+        .select()
+        .from(jobRuns)
+        .where(and(eq(jobRuns.workspaceId, ws), isNotNull(jobRuns.trigger), inArray(jobRuns.status, [...ACTIVE_RUN])));
+      return row ?? null;
+    },
+    async runs(limit = 20): Promise<JobRunRow[]> {
+      return db
+        .select()
+        .from(jobRuns)
+        .where(and(eq(jobRuns.workspaceId, ws), isNotNull(jobRuns.trigger)))
+        .orderBy(desc(jobRuns.createdAt))
+        .limit(limit);
+    },
+    /** Adds tasks to a run; a task that already exists (same stage, connection, object) is not added again. */
+    async addTasks(runId: string, tasks: readonly PipelineTaskInput[]): Promise<PipelineTaskRow[]> {
+      if (tasks.length === 0) return [];
+      const [run] = await db.select({ id: jobRuns.id }).from(jobRuns).where(and(eq(jobRuns.workspaceId, ws), eq(jobRuns.id, runId)));
+      if (!run) throw new NotInWorkspaceError(`run ${runId} is not in this workspace`);
+      return db
+        .insert(pipelineTasks)
+        .values(tasks.map((t) => ({
+          workspaceId: ws, runId, connectionId: t.connectionId, stage: t.stage, object: t.object ?? '', taskKey: taskKey(t),
+        })))
+        .onConflictDoNothing()
+        .returning();
+    },
+    async task(id: string): Promise<PipelineTaskRow | null> {
+      const [row] = await db.select().from(pipelineTasks).where(and(eq(pipelineTasks.workspaceId, ws), eq(pipelineTasks.id, id)));
+      return row ?? null;
+    },
+    async tasks(runId: string): Promise<PipelineTaskRow[]> {
+      return db
+        .select()
+        .from(pipelineTasks)
+        .where(and(eq(pipelineTasks.workspaceId, ws), eq(pipelineTasks.runId, runId)))
+        .orderBy(asc(pipelineTasks.createdAt), asc(pipelineTasks.taskKey));
+    },
+    /** Marks an open task running and counts the attempt; null when it is already finished. */
+    async startTask(id: string): Promise<PipelineTaskRow | null> {
+      const [row] = await db
+        .update(pipelineTasks)
+        .set({
+          status: 'running', attempts: sql`${pipelineTasks.attempts} + 1`, heartbeatAt: new Date(), notBefore: null,
+          startedAt: sql`coalesce(${pipelineTasks.startedAt}, now())`,
+        })
+        .where(and(eq(pipelineTasks.workspaceId, ws), eq(pipelineTasks.id, id), inArray(pipelineTasks.status, [...OPEN_TASK])))
+        .returning();
+      return row ?? null;
+    },
+    /** Updates an open task; a finished task is never changed again (returns false). */
+    async updateOpenTask(
+      id: string,
+      patch: Partial<Pick<PipelineTaskRow, 'status' | 'attempts' | 'errorKind' | 'error' | 'progress' | 'notBefore' | 'heartbeatAt' | 'finishedAt'>>,
+    ): Promise<boolean> {
+      const rows = await db
+        .update(pipelineTasks)
+        .set(patch)
+        .where(and(eq(pipelineTasks.workspaceId, ws), eq(pipelineTasks.id, id), inArray(pipelineTasks.status, [...OPEN_TASK])))
+        .returning({ id: pipelineTasks.id });
+      return rows.length === 1;
+    },
+    /** Cancels the open tasks of a run, or of one connection across runs; returns their ids. */
+    async cancelOpenTasks(scope: { runId: string } | { connectionId: string }, reason: string): Promise<string[]> {
+      const target = 'runId' in scope ? eq(pipelineTasks.runId, scope.runId) : eq(pipelineTasks.connectionId, scope.connectionId);
+      const rows = await db
+        .update(pipelineTasks)
+        .set({ status: 'cancelled', error: reason, finishedAt: new Date() })
+        .where(and(eq(pipelineTasks.workspaceId, ws), target, inArray(pipelineTasks.status, [...OPEN_TASK])))
+        .returning({ id: pipelineTasks.id });
+      return rows.map((r) => r.id);
+    },
+    /** When the last successful task of a stage started: what "changed since the last score run" means. */
+    async lastSucceededStart(stage: PipelineStage): Promise<Date | null> {
+      const [row] = await db
+        .select({ at: max(pipelineTasks.startedAt) })
+        .from(pipelineTasks)
+        .where(and(eq(pipelineTasks.workspaceId, ws), eq(pipelineTasks.stage, stage), eq(pipelineTasks.status, 'succeeded')));
+      return row?.at ?? null;
+    },
+    async updateRun(
+      id: string,
+      patch: Partial<Pick<JobRunRow, 'status' | 'stage' | 'progress' | 'error' | 'attempts' | 'startedAt' | 'finishedAt' | 'options'>>,
+    ): Promise<void> {
+      await db.update(jobRuns).set(patch).where(and(eq(jobRuns.workspaceId, ws), eq(jobRuns.id, id)));
+    },
+  };
+
   const auditRepo = {
     async record(actor: string, action: string, target?: string, details: Record<string, unknown> = {}): Promise<void> {
       await db.insert(auditLog).values({ workspaceId: ws, actor, action, target: target ?? null, details });
@@ -537,6 +679,7 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
     crmWrites: crmWriteRepo,
     externalActions: externalActionRepo,
     jobRuns: jobRunRepo,
+    pipeline: pipelineRepo,
     audit: auditRepo,
   };
 }

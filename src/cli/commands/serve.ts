@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig, type AppConfig } from '../../config/load-config.ts';
+import { installAppExtensions } from '../../runtime/app-extensions.ts';
 import { runApp } from '../../runtime/run-app.ts';
 
 const ROLES: ReadonlyArray<{ name: string; role: AppConfig['role']; summary: string }> = [
@@ -17,7 +18,9 @@ export function registerServeCommands(program: Command): void {
       .option('--port <port>', 'listen on this port (overrides PORT)')
       .action(async (options: { port?: string }) => {
         const env = { ...process.env, ROLE: role, ...(options.port ? { PORT: options.port } : {}) };
-        await runApp(loadConfig(env), { installSignalHandlers: true });
+        const config = loadConfig(env);
+        installAppExtensions();
+        await runApp(config, { installSignalHandlers: true });
       });
   }
 }

@@ -1,0 +1,11 @@
+import { demoExtension } from './demo-extension.ts';
+import { registerRoleExtension } from './run-app.ts';
+
+let installed = false;
+
+/** Plugs every feature module into the process roles, once. */
+export function installAppExtensions(): void {
+  if (installed) return;
+  installed = true;
+  registerRoleExtension(demoExtension);
+}

@@ -1,0 +1,28 @@
+import { loadConfig } from '../config/load-config.ts';
+import { createLogger } from '../logging/logger.ts';
+import { CliError } from '../cli/output.ts';
+import { createAppContext, type AppContext } from './app-context.ts';
+import type { WorkspaceRow } from '../storage/workspace-directory.ts';
+
+/** Opens the app context for one CLI command (logs to stderr, quietly) and always closes it. */
+export async function withAppContext<T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr as never });
+  const ctx = await createAppContext(config, logger);
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** A workspace by id or (case-insensitive) name, with a message listing the choices when none matches. */
+export async function findWorkspace(ctx: AppContext, ref: string): Promise<WorkspaceRow> {
+  const all = await ctx.directory.list();
+  const match = all.find((w) => w.id === ref) ?? all.filter((w) => w.name.toLowerCase() === ref.toLowerCase())[0];
+  if (match) return match;
+  const partial = all.filter((w) => w.name.toLowerCase().includes(ref.toLowerCase()));
+  if (partial.length === 1 && partial[0]) return partial[0];
+  const choices = all.map((w) => `  ${w.id}  ${w.name}`).join('\n') || '  (none yet: run `crm-health demo` or connect a CRM)';
+  throw new CliError(`no workspace matches "${ref}". Workspaces:\n${choices}`);
+}
