@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load-config.ts';
+import { registerBacktestCommand } from './commands/backtest.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerFitCommand } from './commands/fit.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerScoreCommand } from './commands/score.ts';
 import { registerServeCommands } from './commands/serve.ts';
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerMigrateCommand(program);
   registerScoreCommand(program);
+  registerBacktestCommand(program);
+  registerFitCommand(program);
   registerDemoCommand(program);
   return program;
 }

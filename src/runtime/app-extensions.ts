@@ -1,3 +1,4 @@
+import { createDashboardRouter } from '../server/dashboard/dashboard-router.ts';
 import { demoExtension } from './demo-extension.ts';
 import { registerRoleExtension } from './run-app.ts';
 
@@ -8,4 +9,7 @@ export function installAppExtensions(): void {
   if (installed) return;
   installed = true;
   registerRoleExtension(demoExtension);
+  registerRoleExtension(async (ctx, role) =>
+    role === 'all' || role === 'serve' ? { routers: [{ path: '/', router: createDashboardRouter(ctx) }] } : {},
+  );
 }

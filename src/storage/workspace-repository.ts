@@ -333,6 +333,33 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
       }
       return out;
     },
+    /** The latest score of every account with its account fields, worst first; optionally one tier. */
+    async latestAll(options: { tier?: string; limit?: number; offset?: number } = {}) {
+      const latest = db
+        .selectDistinctOn([scores.accountId], {
+          accountId: scores.accountId, score: scores.score, tier: scores.tier, confidence: scores.confidence,
+          insufficientData: scores.insufficientData, lifecycleStage: scores.lifecycleStage, asOf: scores.asOf,
+          modelKey: scores.modelKey, modelVersion: scores.modelVersion, churnProbability: scores.churnProbability, result: scores.result,
+        })
+        .from(scores)
+        .where(eq(scores.workspaceId, ws))
+        .orderBy(scores.accountId, desc(scores.asOf), desc(scores.id))
+        .as('latest');
+      const rows = await db
+        .select({
+          accountId: latest.accountId, crmId: accounts.crmId, name: accounts.name, domain: accounts.domain, segment: accounts.segment,
+          score: latest.score, tier: latest.tier, confidence: latest.confidence, insufficientData: latest.insufficientData,
+          lifecycleStage: latest.lifecycleStage, asOf: latest.asOf, modelKey: latest.modelKey, modelVersion: latest.modelVersion,
+          churnProbability: latest.churnProbability, result: latest.result,
+        })
+        .from(latest)
+        .innerJoin(accounts, and(eq(accounts.id, latest.accountId), eq(accounts.workspaceId, ws)))
+        .where(options.tier ? eq(latest.tier, options.tier) : undefined)
+        .orderBy(sql`${latest.score} asc nulls first`, asc(accounts.crmId))
+        .limit(options.limit ?? 100)
+        .offset(options.offset ?? 0);
+      return rows;
+    },
     async tierDistribution(): Promise<Array<{ tier: string; n: number }>> {
       const latest = db
         .selectDistinctOn([scores.accountId], { accountId: scores.accountId, tier: scores.tier })

@@ -3,6 +3,7 @@ import {
   type CompiledModel, type Model, type ScoreResult, type ScoreSnapshot, type Tier, type TierState,
 } from '../scoring/index.ts';
 import type { AccountRow, ScoreInput, ScoreRow, WorkspaceRepository } from '../storage/workspace-repository.ts';
+import { probabilityFor } from './predictive-layer.ts';
 import { activeModelSet } from './workspace-models.ts';
 
 export type TierChange = {
@@ -84,7 +85,7 @@ function attributesOf(account: AccountRow) {
  */
 export async function scoreWorkspace(repo: WorkspaceRepository, options: ScoreWorkspaceOptions): Promise<ScoreWorkspaceResult> {
   const { asOf } = options;
-  const { set, version } = await activeModelSet(repo);
+  const { set, version, predictive } = await activeModelSet(repo);
   const compiled = new Map<Model, CompiledModel>(set.models.map((m) => [m, compileModel(m)]));
   const pageSize = options.pageSize ?? 500;
   const historyWindowDays = Math.max(...set.models.map((m) => m.trend.windowDays)) + 60;
@@ -136,7 +137,7 @@ export async function scoreWorkspace(repo: WorkspaceRepository, options: ScoreWo
         confidence: scored.confidence,
         insufficientData: scored.insufficientData,
         lifecycleStage: scored.lifecycleStage,
-        churnProbability: null,
+        churnProbability: scored.insufficientData ? null : probabilityFor(predictive?.churn, scored),
         result: storedResult(scored),
       });
       result.scored += 1;

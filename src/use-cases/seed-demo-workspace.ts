@@ -4,6 +4,11 @@ import {
 } from '../scoring/index.ts';
 import type { WorkspaceDirectory, WorkspaceRow } from '../storage/workspace-directory.ts';
 import type { ScoreInput, WorkspaceRepository } from '../storage/workspace-repository.ts';
+import {
+  DEFAULT_FIT_OPTIONS, assembleHistories, defaultWindow, fitModel, formatBacktestText, historyFitDataset, replayBacktest,
+} from '../backtest/index.ts';
+import { defaultModel, DEFAULT_MODEL_INPUT } from '../scoring/index.ts';
+import { probabilityFor, type StoredPredictive } from './predictive-layer.ts';
 import { storedResult } from './score-workspace.ts';
 import { activeModelSet } from './workspace-models.ts';
 
@@ -110,7 +115,37 @@ export async function seedDemoWorkspace(
   const accountOf = new Map(portfolio.accounts.map((a) => [a.accountId, a]));
   say(`demo: ${rows.length} accounts`);
 
-  const { set, version } = await activeModelSet(repo);
+  // Validation first, as a real tenant would: fit the churn probability on the portfolio's own
+  // outcomes and backtest the published model, so the demo shows how well the score predicts.
+  const assembled = await assembleHistories({
+    signals: (function* () {
+      for (const s of portfolio.signals()) yield { accountId: s.accountId, metric: s.metric, value: s.value, observedAt: s.observedAt.getTime() };
+    })(),
+    accounts: portfolio.accounts.map((a) => ({
+      accountId: a.accountId, segment: a.segment, seats: a.seats, customerSince: a.customerSince, renewalDate: a.renewalDate,
+      attributes: { plan: a.plan, region: a.region, industry: a.industry },
+    })),
+    outcomes: portfolio.outcomes,
+  });
+  const horizonDays = 90;
+  const window = defaultWindow(assembled.firstSignal ?? endDate, assembled.lastSignal ?? endDate, assembled.outcomesKnownUntil, horizonDays);
+  const replayWindow = { from: new Date(window.from.getTime() + 90 * DAY_MS), to: window.to, everyDays: 30, horizonDays, outcomesKnownUntil: assembled.outcomesKnownUntil };
+  const fit = fitModel(await historyFitDataset(assembled.histories, defaultModel, replayWindow), DEFAULT_FIT_OPTIONS);
+  const predictive: StoredPredictive = {
+    churn: fit.churnModel,
+    expansion: fit.expansionModel,
+    fittedAt: new Date().toISOString(),
+    figures: { examples: fit.examples, churned: fit.churned, scoreRocAuc: fit.current.rocAuc, churnProbability: fit.churnProbability, expansionLikelihood: fit.expansionLikelihood },
+  };
+  say('demo: churn probability fitted');
+  const { set, version } = await activeModelSet(repo, {
+    definition: { models: [DEFAULT_MODEL_INPUT] },
+    predictive,
+    note: 'default model with a churn probability fitted on the demo portfolio',
+  });
+  const backtest = await replayBacktest(assembled.histories, { ...replayWindow, models: set, churnModel: fit.churnModel, expansionModel: fit.expansionModel });
+  await directory.mergeSettings(workspace.id, { backtest: { at: new Date().toISOString(), result: backtest, text: formatBacktestText(backtest) } });
+  say('demo: backtest stored');
   const compiled = new Map<Model, CompiledModel>(set.models.map((m) => [m, compileModel(m)]));
   const scoredWeeks = options.scoredWeeks ?? 26;
   const snapshotDates = Array.from({ length: scoredWeeks }, (_, i) => new Date(endDate.getTime() - (scoredWeeks - 1 - i) * 7 * DAY_MS));
@@ -156,7 +191,8 @@ export async function seedDemoWorkspace(
       pendingScores.push({
         accountId, modelKey: result.modelId, modelVersion: version, asOf, score: result.score, rawScore: result.rawScore,
         tier: result.tier ?? 'insufficient_data', tierSince: result.tierSince, confidence: result.confidence,
-        insufficientData: result.insufficientData, lifecycleStage: result.lifecycleStage, churnProbability: null,
+        insufficientData: result.insufficientData, lifecycleStage: result.lifecycleStage,
+        churnProbability: result.insufficientData ? null : probabilityFor(predictive.churn, result),
         result: storedResult(result),
       });
       history.push({ at: asOf, score: result.insufficientData ? null : result.score, modelId: result.modelId, modelVersion: version });

@@ -2,6 +2,7 @@ import {
   DEFAULT_MODEL_INPUT, parseModelSet, type Model, type ModelSet,
 } from '../scoring/index.ts';
 import type { ModelRow, WorkspaceRepository } from '../storage/workspace-repository.ts';
+import { parseStoredPredictive, type StoredPredictive } from './predictive-layer.ts';
 
 /**
  * A workspace scores with one *model set* (lifecycle settings + models chosen by rules),
@@ -10,33 +11,37 @@ import type { ModelRow, WorkspaceRepository } from '../storage/workspace-reposit
  */
 export const MODEL_SET_KEY = 'workspace';
 
-export type ActiveModelSet = { set: ModelSet; version: number; row: ModelRow };
+export type ActiveModelSet = { set: ModelSet; version: number; row: ModelRow; predictive: StoredPredictive | null };
 
 export function withVersion(set: ModelSet, version: number): ModelSet {
   return { lifecycle: set.lifecycle, models: set.models.map((m): Model => ({ ...m, version })) };
 }
 
 /** The published model set; a workspace without one gets the guide's default model as version 1. */
-export async function activeModelSet(repo: WorkspaceRepository): Promise<ActiveModelSet> {
+export async function activeModelSet(
+  repo: WorkspaceRepository,
+  firstVersion: { definition?: Record<string, unknown>; predictive?: StoredPredictive | null; note?: string } = {},
+): Promise<ActiveModelSet> {
   let row = await repo.models.latestPublished(MODEL_SET_KEY);
   if (!row) {
     row = await repo.models.create({
       modelKey: MODEL_SET_KEY,
       status: 'published',
-      definition: { models: [DEFAULT_MODEL_INPUT] },
-      note: 'default model from the customer health scoring guide',
+      definition: firstVersion.definition ?? { models: [DEFAULT_MODEL_INPUT] },
+      predictive: firstVersion.predictive ?? null,
+      note: firstVersion.note ?? 'default model from the customer health scoring guide',
     });
     await repo.audit.record('system', 'model.published', `${MODEL_SET_KEY} v${row.version}`, { reason: 'first use' });
   }
   const { version: _stored, ...definition } = row.definition;
-  return { set: withVersion(parseModelSet(definition), row.version), version: row.version, row };
+  return { set: withVersion(parseModelSet(definition), row.version), version: row.version, row, predictive: parseStoredPredictive(row.predictive) };
 }
 
 /** Saves a validated model set as a draft (or publishes it at once); returns the new version. */
 export async function saveModelSet(
   repo: WorkspaceRepository,
   definition: Record<string, unknown>,
-  options: { publish: boolean; note?: string; predictive?: Record<string, unknown> | null; actor?: string },
+  options: { publish: boolean; note?: string; predictive?: StoredPredictive | null; actor?: string },
 ): Promise<ModelRow> {
   parseModelSet(definition); // throws ModelValidationError with paths before anything is stored
   const draft = await repo.models.create({
