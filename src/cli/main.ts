@@ -4,6 +4,8 @@ import { ConfigError } from '../config/load-config.ts';
 import { registerBacktestCommand } from './commands/backtest.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerFitCommand } from './commands/fit.ts';
+import { registerHistoryCommands } from './commands/history.ts';
+import { registerModelsCommand } from './commands/models.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerScoreCommand } from './commands/score.ts';
 import { registerServeCommands } from './commands/serve.ts';
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerBacktestCommand(program);
   registerFitCommand(program);
   registerDemoCommand(program);
+  registerHistoryCommands(program);
+  registerModelsCommand(program);
   return program;
 }
 

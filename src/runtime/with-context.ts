@@ -7,7 +7,8 @@ import type { WorkspaceRow } from '../storage/workspace-directory.ts';
 /** Opens the app context for one CLI command (logs to stderr, quietly) and always closes it. */
 export async function withAppContext<T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr as never });
+  // A CLI command prints its own result; only errors from the layers below belong on stderr.
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'error', destination: process.stderr as never });
   const ctx = await createAppContext(config, logger);
   try {
     return await fn(ctx);
