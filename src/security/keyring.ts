@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -14,6 +14,8 @@ export type Keyring = {
   decrypt(sealed: string): string;
   /** The key id a sealed value was encrypted with, to find rows that need re-encryption. */
   keyIdOf(sealed: string): string;
+  /** A stable secret for one purpose (e.g. signing OAuth state), derived from the current key. */
+  deriveSecret(purpose: string): string;
 };
 
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
@@ -75,6 +77,9 @@ export function createKeyring(keys: ReadonlyArray<{ id: string; key: Buffer }>):
     },
     keyIdOf(sealed) {
       return split(sealed).keyId;
+    },
+    deriveSecret(purpose) {
+      return createHmac('sha256', current.key).update(`crm-health:${purpose}`).digest('base64url');
     },
   };
 }

@@ -38,6 +38,11 @@ export function workspaceDirectory(db: Db) {
         .where(and(eq(connections.provider, provider), eq(connections.externalAccountId, externalAccountId)));
       return row ?? null;
     },
+    /** The workspace a connection belongs to: how process-wide connector ports find their tenant. */
+    async workspaceOfConnection(connectionId: string): Promise<string | null> {
+      const [row] = await db.select({ workspaceId: connections.workspaceId }).from(connections).where(eq(connections.id, connectionId));
+      return row?.workspaceId ?? null;
+    },
     async mergeSettings(id: string, settings: Record<string, unknown>): Promise<void> {
       await db
         .update(workspaces)

@@ -337,7 +337,7 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
     async latestAll(options: { tier?: string; limit?: number; offset?: number } = {}) {
       const latest = db
         .selectDistinctOn([scores.accountId], {
-          accountId: scores.accountId, score: scores.score, tier: scores.tier, confidence: scores.confidence,
+          accountId: scores.accountId, score: scores.score, tier: scores.tier, tierSince: scores.tierSince, confidence: scores.confidence,
           insufficientData: scores.insufficientData, lifecycleStage: scores.lifecycleStage, asOf: scores.asOf,
           modelKey: scores.modelKey, modelVersion: scores.modelVersion, churnProbability: scores.churnProbability, result: scores.result,
         })
@@ -348,7 +348,7 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
       const rows = await db
         .select({
           accountId: latest.accountId, crmId: accounts.crmId, name: accounts.name, domain: accounts.domain, segment: accounts.segment,
-          score: latest.score, tier: latest.tier, confidence: latest.confidence, insufficientData: latest.insufficientData,
+          score: latest.score, tier: latest.tier, tierSince: latest.tierSince, confidence: latest.confidence, insufficientData: latest.insufficientData,
           lifecycleStage: latest.lifecycleStage, asOf: latest.asOf, modelKey: latest.modelKey, modelVersion: latest.modelVersion,
           churnProbability: latest.churnProbability, result: latest.result,
         })
@@ -359,6 +359,33 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
         .limit(options.limit ?? 100)
         .offset(options.offset ?? 0);
       return rows;
+    },
+    /** For accounts scored since `since`: their latest score and the one before it (for traces). */
+    async latestPairsSince(since: Date): Promise<Array<{ latest: ScoreRow; previous: ScoreRow | null }>> {
+      const recent = db
+        .selectDistinct({ accountId: scores.accountId })
+        .from(scores)
+        .where(and(eq(scores.workspaceId, ws), gte(scores.createdAt, since)));
+      const ranked = db
+        .select({ id: scores.id, rn: sql<number>`row_number() over (partition by ${scores.accountId} order by ${scores.asOf} desc, ${scores.id} desc)`.as('rn') })
+        .from(scores)
+        .where(and(eq(scores.workspaceId, ws), inArray(scores.accountId, recent)))
+        .as('ranked');
+      const rows = await db
+        .select({ score: scores, rn: ranked.rn })
+        .from(ranked)
+        .innerJoin(scores, eq(scores.id, ranked.id))
+        .where(lte(ranked.rn, 2))
+        .orderBy(asc(scores.accountId), asc(ranked.rn));
+      const out = new Map<string, { latest: ScoreRow; previous: ScoreRow | null }>();
+      for (const { score, rn } of rows) {
+        if (Number(rn) === 1) out.set(score.accountId, { latest: score, previous: null });
+        else {
+          const pair = out.get(score.accountId);
+          if (pair) pair.previous = score;
+        }
+      }
+      return [...out.values()];
     },
     async tierDistribution(): Promise<Array<{ tier: string; n: number }>> {
       const latest = db

@@ -1,0 +1,72 @@
+/**
+ * NPS from HubSpot feedback submissions (survey responses), where the portal has them.
+ * Responses hang off contacts, so: company → contacts → feedback_submissions.
+ *  - engagement.nps: Net Promoter Score (−100…100) over each contact's latest NPS answer of
+ *    the last 365 days (promoters 9–10, detractors 0–6)
+ *  - engagement.nps_responses: how many contacts that score rests on
+ * Portals without surveys (or without the optional scope) answer 403/404: skipped with a
+ * note, not a failure.
+ */
+import type { CanonicalSignal } from '../../core/ports.ts';
+import { isConnectorError } from '../../core/error-kinds.ts';
+import type { HubSpotClient } from '../client.ts';
+import { batchReadObjects, pickRecords } from '../crm-objects.ts';
+import type { CrmObjectApi } from '../crm-objects.ts';
+import { allTargetIds, readAssociations } from './associations.ts';
+import { makeSignal, parseHubSpotTime, parseNumber, withinDays } from './signal-helpers.ts';
+
+export const FEEDBACK_SCOPE = 'crm.objects.feedback_submissions.read';
+export const FEEDBACK_PROPERTIES = ['hs_survey_type', 'hs_response_value', 'hs_submission_timestamp', 'hs_createdate'];
+
+/** Pure: responses grouped by contact → one NPS per company. */
+export function npsSignals(companyId: string, responsesByContact: ReadonlyMap<string, readonly CrmObjectApi[]>, asOf: Date, lookbackDays = 365): CanonicalSignal[] {
+  let promoters = 0;
+  let detractors = 0;
+  let respondents = 0;
+  for (const responses of responsesByContact.values()) {
+    const latest = responses
+      .filter((r) => (r.properties.hs_survey_type ?? '').toUpperCase() === 'NPS')
+      .map((r) => ({ at: parseHubSpotTime(r.properties.hs_submission_timestamp ?? r.properties.hs_createdate), value: parseNumber(r.properties.hs_response_value) }))
+      .filter((r): r is { at: number; value: number } => withinDays(r.at, asOf, lookbackDays) && r.value !== null && r.value >= 0 && r.value <= 10)
+      .sort((a, b) => b.at - a.at)[0];
+    if (!latest) continue;
+    respondents += 1;
+    if (latest.value >= 9) promoters += 1;
+    else if (latest.value <= 6) detractors += 1;
+  }
+  if (respondents === 0) return [];
+  return [
+    makeSignal(companyId, 'engagement.nps', Math.round(((promoters - detractors) / respondents) * 100), asOf),
+    makeSignal(companyId, 'engagement.nps_responses', respondents, asOf),
+  ];
+}
+
+export type FeedbackPullResult = { skipped: false; signals: CanonicalSignal[] } | { skipped: true; note: string; signals: [] };
+
+export async function pullFeedbackSignals(
+  client: HubSpotClient,
+  contactsByCompany: Map<string, string[]>,
+  companyIds: readonly string[],
+  asOf: Date,
+  grantedScopes?: readonly string[],
+): Promise<FeedbackPullResult> {
+  if (grantedScopes && grantedScopes.length > 0 && !grantedScopes.includes(FEEDBACK_SCOPE)) {
+    return { skipped: true, note: `NPS skipped: the optional scope ${FEEDBACK_SCOPE} was not granted`, signals: [] };
+  }
+  try {
+    const contactIds = allTargetIds(contactsByCompany);
+    const byContact = await readAssociations(client, 'contacts', 'feedback_submissions', contactIds);
+    const submissions = await batchReadObjects(client, 'feedback_submissions', allTargetIds(byContact), FEEDBACK_PROPERTIES);
+    const signals = companyIds.flatMap((companyId) => {
+      const responses = new Map<string, CrmObjectApi[]>();
+      for (const contactId of contactsByCompany.get(companyId) ?? []) responses.set(contactId, pickRecords(submissions, byContact.get(contactId)));
+      return npsSignals(companyId, responses, asOf);
+    });
+    return { skipped: false, signals };
+  } catch (error) {
+    if (isConnectorError(error) && (error.status === 403 || error.status === 404)) {
+      return { skipped: true, note: `NPS skipped: this portal has no survey responses available (HubSpot ${error.status})`, signals: [] };
+    }
+    throw error;
+  }
+}
