@@ -2,12 +2,15 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load-config.ts';
 import { registerBacktestCommand } from './commands/backtest.ts';
+import { registerConnectCommand } from './commands/connect.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerFitCommand } from './commands/fit.ts';
 import { registerHistoryCommands } from './commands/history.ts';
 import { registerModelsCommand } from './commands/models.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerScoreCommand } from './commands/score.ts';
+import { registerStatusCommand } from './commands/status.ts';
+import { registerSyncCommand } from './commands/sync.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { CliError } from './output.ts';
 
@@ -24,6 +27,9 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerHistoryCommands(program);
   registerModelsCommand(program);
+  registerConnectCommand(program);
+  registerSyncCommand(program);
+  registerStatusCommand(program);
   return program;
 }
 

@@ -35,14 +35,17 @@ export function runView(run: JobRunRow): RunView {
   };
 }
 
-/** A workspace by id, or by exact (then case-insensitive) name. */
+/** A workspace by id, or by exact (then case-insensitive) name, or by a name fragment that matches only one. */
 export async function findWorkspace(ctx: Pick<AppContext, 'directory'>, idOrName: string): Promise<WorkspaceRow | null> {
   if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrName)) {
     const byId = await ctx.directory.get(idOrName);
     if (byId) return byId;
   }
   const all = await ctx.directory.list();
-  return all.find((w) => w.name === idOrName) ?? all.find((w) => w.name.toLowerCase() === idOrName.toLowerCase()) ?? null;
+  const exact = all.find((w) => w.name === idOrName) ?? all.find((w) => w.name.toLowerCase() === idOrName.toLowerCase());
+  if (exact) return exact;
+  const partial = all.filter((w) => w.name.toLowerCase().includes(idOrName.toLowerCase()));
+  return partial.length === 1 ? (partial[0] ?? null) : null;
 }
 
 /** What `crm-health status` and the admin API show for one workspace. */

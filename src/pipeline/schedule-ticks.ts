@@ -37,17 +37,20 @@ export function scheduleTicks(deps: TickDeps) {
       deps.logger.info({ slot: new Date(slotMs).toISOString(), ...tally }, 'incremental sync tick');
       return tally;
     },
-    /** Daily full rescore; returns the workspaces that were busy, which the caller retries later. */
+    /**
+     * Daily full run; returns the workspaces that were busy, which the caller retries later. It pulls
+     * too (not only rescoring): time-window signals such as "days since last touch" move every day.
+     */
     async fullRescore(slotMs: number): Promise<{ runKey: string; busy: string[] }> {
       const runKey = `rescore:${new Date(slotMs).toISOString().slice(0, 10)}`;
       const busy: string[] = [];
       for (const workspaceId of await deps.directory.schedulableWorkspaces()) {
-        if ((await startFor(workspaceId, 'rescore', 'daily_rescore', runKey, true)) === 'busy') busy.push(workspaceId);
+        if ((await startFor(workspaceId, 'sync', 'daily_rescore', runKey, true)) === 'busy') busy.push(workspaceId);
       }
       deps.logger.info({ runKey, busy: busy.length }, 'full rescore tick');
       return { runKey, busy };
     },
-    workspaceRescore: (workspaceId: string, runKey: string) => startFor(workspaceId, 'rescore', 'daily_rescore', runKey, true),
+    workspaceRescore: (workspaceId: string, runKey: string) => startFor(workspaceId, 'sync', 'daily_rescore', runKey, true),
     /** A debounced batch of webhook object ids for one connection. */
     async targeted(workspaceId: string, connectionId: string, objectIds: readonly string[], runKey: string, maxIds: number): Promise<WorkspaceStart> {
       const ids = objectIds.length > maxIds ? null : [...objectIds].sort();

@@ -43,6 +43,12 @@ export async function createAppContext(config: AppConfig, logger: Logger, option
   const database = await openDatabase(databaseOptionsFromConfig(config));
   if (options.migrate ?? true) await database.migrate();
   const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : null;
+  return assembleAppContext({ config, logger, database, keyring, redis });
+}
+
+/** The context from parts that are already open (tests hand in a cloned test database). */
+export function assembleAppContext(parts: { config: AppConfig; logger: Logger; database: Database; keyring: Keyring; redis: Redis | null }): AppContext {
+  const { config, logger, database, keyring, redis } = parts;
   return {
     config,
     logger,

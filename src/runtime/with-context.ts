@@ -3,6 +3,7 @@ import { createLogger } from '../logging/logger.ts';
 import { CliError } from '../cli/output.ts';
 import { createAppContext, type AppContext } from './app-context.ts';
 import type { WorkspaceRow } from '../storage/workspace-directory.ts';
+import { findWorkspace as findWorkspaceOrNull } from '../pipeline/pipeline-status.ts';
 
 /** Opens the app context for one CLI command (logs to stderr, quietly) and always closes it. */
 export async function withAppContext<T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> {
@@ -17,13 +18,11 @@ export async function withAppContext<T>(fn: (ctx: AppContext) => Promise<T>): Pr
   }
 }
 
-/** A workspace by id or (case-insensitive) name, with a message listing the choices when none matches. */
+/** A workspace by id or name (a unique fragment will do), with a message listing the choices when none matches. */
 export async function findWorkspace(ctx: AppContext, ref: string): Promise<WorkspaceRow> {
-  const all = await ctx.directory.list();
-  const match = all.find((w) => w.id === ref) ?? all.filter((w) => w.name.toLowerCase() === ref.toLowerCase())[0];
+  const match = await findWorkspaceOrNull(ctx, ref);
   if (match) return match;
-  const partial = all.filter((w) => w.name.toLowerCase().includes(ref.toLowerCase()));
-  if (partial.length === 1 && partial[0]) return partial[0];
+  const all = await ctx.directory.list();
   const choices = all.map((w) => `  ${w.id}  ${w.name}`).join('\n') || '  (none yet: run `crm-health demo` or connect a CRM)';
-  throw new CliError(`no workspace matches "${ref}". Workspaces:\n${choices}`);
+  throw new CliError(`no workspace matches "${ref}". Workspaces:\n${choices}`, 2);
 }

@@ -40,7 +40,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (workspaceArg: string | undefined, flags: { json?: boolean }) => {
       const out = createOutput(flags.json ?? false);
-      const ctx = await createAppContext(loadConfig(), createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }));
+      const ctx = await createAppContext(loadConfig(), createLogger({ level: process.env.LOG_LEVEL ?? 'error' }));
       const pipeline = createPipeline(ctx);
       try {
         const workspaces = workspaceArg ? [await findWorkspace(ctx, workspaceArg)] : await ctx.directory.list();

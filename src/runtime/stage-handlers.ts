@@ -1,0 +1,80 @@
+import { ConnectorError } from '../../connectors/core/error-kinds.ts';
+import type { StageHandlers } from '../pipeline/types.ts';
+import { scoreWorkspace } from '../use-cases/score-workspace.ts';
+import { postHubSpotTraces, pullHubSpot, writeBackHubSpot } from '../use-cases/hubspot/sync-hubspot.ts';
+import type { AppContext } from './app-context.ts';
+
+const DAY_MS = 86_400_000;
+
+function requireConnection(connectionId: string | null): string {
+  if (!connectionId) throw new ConnectorError({ kind: 'permanent', provider: 'pipeline', message: 'this task needs a connection id' });
+  return connectionId;
+}
+
+/**
+ * The real work behind each pipeline stage: HubSpot pull → scoring engine → HubSpot
+ * write-back → timeline traces. Each handler reads and writes through the job's
+ * workspace repository only.
+ */
+export function buildStageHandlers(ctx: AppContext): StageHandlers {
+  return {
+    pull: {
+      hubspot: {
+        objects: ['companies'],
+        async run(job) {
+          const report = await pullHubSpot(ctx, job.repo, requireConnection(job.connectionId), {
+            asOf: new Date(),
+            recomputeAll: job.options.full,
+            companyIds: job.options.objectIds,
+          });
+          await job.reportProgress({ counts: { pulled: report.companies.companies, signals: report.signalsWritten } });
+          return {
+            counts: { pulled: report.companies.companies, signals: report.signalsWritten },
+            message: report.notes.join('; ') || `${report.companies.phase} pull, ${report.companies.pages} pages`,
+          };
+        },
+      },
+    },
+    async score(job) {
+      let accountIds: string[] | undefined;
+      if (!job.options.full && job.since) {
+        accountIds = await job.repo.signals.accountsChangedSince(job.since);
+        if (job.options.objectIds) {
+          for (const account of await job.repo.accounts.findByCrmIds(job.options.objectIds)) accountIds.push(account.id);
+          accountIds = [...new Set(accountIds)];
+        }
+      }
+      const result = await scoreWorkspace(job.repo, {
+        asOf: new Date(),
+        ...(accountIds ? { accountIds } : {}),
+        onProgress: (done, total) => job.reportProgress({ done, total }),
+      });
+      return {
+        counts: { scored: result.scored, insufficient: result.insufficient, tierChanges: result.tierChanges.length },
+        message: `model v${result.modelVersion}`,
+      };
+    },
+    writeBack: {
+      async hubspot(job) {
+        const report = await writeBackHubSpot(ctx, job.repo, requireConnection(job.connectionId));
+        if (report.stoppedBy) {
+          throw new ConnectorError({
+            kind: report.stoppedBy.kind, provider: 'hubspot', message: report.stoppedBy.message,
+            ...(report.stoppedBy.retryAfterMs !== undefined ? { retryAfterMs: report.stoppedBy.retryAfterMs } : {}),
+          });
+        }
+        const written = report.sent - report.failed.length;
+        return {
+          counts: { written, unchanged: report.unchanged, failed: report.failed.length, batches: report.batches },
+          ...(report.failed.length ? { message: `${report.failed.length} companies failed; they are retried at the next run` } : {}),
+        };
+      },
+    },
+    async actions(job) {
+      if (job.provider !== 'hubspot') return { counts: { traces: 0 } };
+      const since = job.since ?? new Date(Date.now() - DAY_MS);
+      const traces = await postHubSpotTraces(ctx, job.repo, requireConnection(job.connectionId), since);
+      return { counts: { traces: traces.filter((t) => t.outcome.status === 'posted').length } };
+    },
+  };
+}
