@@ -1,4 +1,3 @@
-import { registerStageHandlers } from '../pipeline/stage-handlers.ts';
 import { currentPipeline, installPipeline } from '../pipeline/role-extension.ts';
 import { createDashboardRouter } from '../server/dashboard/dashboard-router.ts';
 import { createHubSpotAppRouter } from '../server/hubspot/app-router.ts';
@@ -7,7 +6,7 @@ import { hubspotAppDeps, type TargetedSync } from '../use-cases/hubspot/hubspot-
 import type { QueueFirstSync } from '../use-cases/hubspot/install-hubspot.ts';
 import { demoExtension } from './demo-extension.ts';
 import { registerRoleExtension } from './run-app.ts';
-import { buildStageHandlers } from './stage-handlers.ts';
+import { registerMissingStageHandlers } from './stage-handlers.ts';
 
 let installed = false;
 
@@ -28,7 +27,7 @@ export function installAppExtensions(): void {
   if (installed) return;
   installed = true;
   registerRoleExtension(async (ctx) => {
-    registerStageHandlers(buildStageHandlers(ctx));
+    registerMissingStageHandlers(ctx);
     return {};
   });
   installPipeline();

@@ -1,4 +1,5 @@
 import { ConnectorError } from '../../connectors/core/error-kinds.ts';
+import { defaultHandlerRegistry, type HandlerRegistry } from '../pipeline/stage-handlers.ts';
 import type { StageHandlers } from '../pipeline/types.ts';
 import { scoreWorkspace } from '../use-cases/score-workspace.ts';
 import { postHubSpotTraces, pullHubSpot, writeBackHubSpot } from '../use-cases/hubspot/sync-hubspot.ts';
@@ -77,4 +78,20 @@ export function buildStageHandlers(ctx: AppContext): StageHandlers {
       return { counts: { traces: traces.filter((t) => t.outcome.status === 'posted').length } };
     },
   };
+}
+
+/**
+ * Registers the real handlers for every stage and provider that has none yet, so a process (or
+ * a test) that registered its own handlers first keeps them.
+ */
+export function registerMissingStageHandlers(ctx: AppContext, registry: HandlerRegistry = defaultHandlerRegistry): void {
+  const real = buildStageHandlers(ctx);
+  const missing = <T>(entries: Record<string, T> | undefined, has: (provider: string) => unknown): Record<string, T> =>
+    Object.fromEntries(Object.entries(entries ?? {}).filter(([provider]) => !has(provider)));
+  registry.register({
+    pull: missing(real.pull, (p) => registry.pull(p)),
+    writeBack: missing(real.writeBack, (p) => registry.writeBack(p)),
+    ...(registry.score() || !real.score ? {} : { score: real.score }),
+    ...(registry.actions() || !real.actions ? {} : { actions: real.actions }),
+  });
 }

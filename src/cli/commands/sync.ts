@@ -5,8 +5,7 @@ import { followRun, type RunSnapshot } from '../../pipeline/follow-run.ts';
 import { createPipeline } from '../../pipeline/pipeline.ts';
 import { findWorkspace } from '../../pipeline/pipeline-status.ts';
 import { createAppContext } from '../../runtime/app-context.ts';
-import { registerStageHandlers } from '../../pipeline/stage-handlers.ts';
-import { buildStageHandlers } from '../../runtime/stage-handlers.ts';
+import { registerMissingStageHandlers } from '../../runtime/stage-handlers.ts';
 import { CliError, createOutput } from '../output.ts';
 
 type SyncFlags = { source?: string[]; full?: boolean; json?: boolean };
@@ -39,7 +38,7 @@ export function registerSyncCommand(program: Command): void {
       const config = loadConfig();
       const ctx = await createAppContext(config, createLogger({ level: process.env.LOG_LEVEL ?? 'error' }));
       // The planner needs the handlers to know which stages exist; in embedded mode they also do the work.
-      registerStageHandlers(buildStageHandlers(ctx));
+      registerMissingStageHandlers(ctx);
       const pipeline = createPipeline(ctx);
       try {
         const workspace = await findWorkspace(ctx, workspaceArg);
