@@ -1,3 +1,4 @@
+import { ConfigError } from '../config/load-config.ts';
 import { z } from 'zod';
 import type { PipelineStage } from './types.ts';
 
@@ -63,6 +64,16 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
 
 const positiveInt = z.string().regex(/^\d+$/, 'expected a whole number').transform(Number).pipe(z.number().int().positive());
 
+const PIPELINE_EXAMPLES: Record<string, string> = {
+  PIPELINE_QUEUE_PREFIX: 'crmh',
+  PIPELINE_CONCURRENCY: '4',
+  PIPELINE_WORKSPACE_CONCURRENCY: '2',
+  PIPELINE_MAX_ATTEMPTS: '5',
+  PIPELINE_SYNC_CRON: '"*/15 * * * *"',
+  PIPELINE_FULL_RESCORE_CRON: '"0 3 * * *"',
+  PIPELINE_DEBOUNCE_MS: '5000',
+};
+
 /** Optional environment overrides, validated like the rest of the configuration. */
 const PipelineEnvSchema = z.object({
   PIPELINE_QUEUE_PREFIX: z.string().regex(/^[\w.-]+$/, 'letters, digits, dot, dash or underscore').optional(),
@@ -80,7 +91,12 @@ export function pipelineSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, ov
   );
   const parsed = PipelineEnvSchema.safeParse(relevant);
   if (!parsed.success) {
-    throw new Error(`Invalid pipeline configuration: ${parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`);
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0]);
+        return `${name}: ${i.message}; got ${JSON.stringify(env[name])}.${PIPELINE_EXAMPLES[name] ? ` Example: ${name}=${PIPELINE_EXAMPLES[name]}` : ''}`;
+      }),
+    );
   }
   const e = parsed.data;
   const base = DEFAULT_PIPELINE_SETTINGS;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig, type AppConfig } from '../../config/load-config.ts';
 import { installAppExtensions } from '../../runtime/app-extensions.ts';
 import { runApp } from '../../runtime/run-app.ts';
+import { pipelineSettingsFromEnv } from '../../pipeline/pipeline-settings.ts';
 
 const ROLES: ReadonlyArray<{ name: string; role: AppConfig['role']; summary: string }> = [
   { name: 'start', role: 'all', summary: 'run everything in one process: API server, scheduler and worker (the default for one machine)' },
@@ -19,6 +20,7 @@ export function registerServeCommands(program: Command): void {
       .action(async (options: { port?: string }) => {
         const env = { ...process.env, ROLE: role, ...(options.port ? { PORT: options.port } : {}) };
         const config = loadConfig(env);
+        pipelineSettingsFromEnv(env); // fails start-up with the variable's name before anything opens
         installAppExtensions();
         await runApp(config, { installSignalHandlers: true });
       });
