@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/storage/database.ts';
 import { workspaceDirectory } from '../src/storage/workspace-directory.ts';
 import { REPO_ROOT, spawnApp } from './support/spawn-app.ts';
+import { createTestDatabase } from './support/test-database.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'crmh-app-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -30,6 +31,19 @@ describe('crm-health start on embedded defaults', () => {
     await again.close();
     expect(names).toContain('Persisted workspace');
   }, 90_000);
+
+  it('runs the same app on PostgreSQL when DATABASE_URL is set', async () => {
+    const database = await createTestDatabase('postgres');
+    try {
+      const app = await spawnApp({ DATA_DIR: dataDir, DATABASE_URL: database.url ?? '', DEMO_WORKSPACE: 'false' });
+      const ready = await fetch(`${app.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(app.logs.join('')).toContain('PostgreSQL postgres://');
+      expect(await app.stop()).toBe(0);
+    } finally {
+      await database.destroy();
+    }
+  }, 60_000);
 
   it('exits non-zero naming PORT when PORT is not a number', () => {
     const result = spawnSync(process.execPath, [resolve(REPO_ROOT, 'src/cli/main.ts'), 'start'], {
