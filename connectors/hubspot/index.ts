@@ -14,3 +14,14 @@ export type { HealthValues, HealthTier, HealthTrend, LifecycleStage } from './wr
 export type { HealthChange, TraceMode } from './write/timeline-note.ts';
 export type { CompanyMappingConfig, PropertyMetricMapping } from './pull/companies.ts';
 export { parseUninstallEvents, indicatesUninstall, clearCredentialsOnUninstall } from './uninstall.ts';
+export {
+  createJournalClient,
+  ensureLifecycleSubscription,
+  readJournal,
+  runtimeJournalDownloader,
+  journalFileDownloader,
+  requestClientCredentialsToken,
+  ClientCredentialsTokenProvider,
+} from './journal.ts';
+export type { JournalPage, JournalReadResult, ReadJournalOptions, JournalDownloader, EnsureSubscriptionResult } from './journal.ts';
+export type { UninstallEvent } from './uninstall.ts';

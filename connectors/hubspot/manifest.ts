@@ -22,6 +22,11 @@ export const HubSpotManifestSchema = z.object({
     stateTtlMs: z.number().int().positive(),
     requiredScopes: z.array(z.string().min(1)).min(1),
     optionalScopes: z.array(z.string().min(1)),
+    /**
+     * Scopes of the app's client-credentials token for the webhooks journal (2026-03 guide,
+     * "Authentication and scopes"); granted to the app itself, not asked of installers.
+     */
+    journalScopes: z.array(z.string().min(1)).min(1),
   }),
   limits: z.object({
     /** OAuth marketplace apps: 110 requests / 10 s per installing account (usage guidelines). */
@@ -99,6 +104,11 @@ export const HUBSPOT_MANIFEST: HubSpotManifest = HubSpotManifestSchema.parse({
     optionalScopes: [
       'timeline', // app events, only once HubSpot approves our event type
       'crm.objects.feedback_submissions.read', // NPS where the portal has surveys
+    ],
+    journalScopes: [
+      'developer.webhooks_journal.read', // earliest / latest / next journal entries
+      'developer.webhooks_journal.subscriptions.read', // list subscriptions (idempotent ensure)
+      'developer.webhooks_journal.subscriptions.write', // create the APP_LIFECYCLE_EVENT subscription
     ],
   },
   limits: {

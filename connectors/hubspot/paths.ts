@@ -39,6 +39,20 @@ export const hubspotPaths = {
 
   /** App events (approval required): AppEventOccurrence. */
   appEvents: `/integrators/timeline/${V}/events`,
+
+  /**
+   * Webhooks journal (2026-03), app-level with a client-credentials token. Global journal:
+   * events of every installing portal; `journal-local` scopes to one portal (`installPortalId`).
+   * Each answer carries a pre-signed `url` to the entry's JSON file (webhook journal APIs guide).
+   */
+  journalEarliest: `/webhooks-journal/journal/${V}/earliest`,
+  journalLatest: `/webhooks-journal/journal/${V}/latest`,
+  journalNext: (offset: string) => `/webhooks-journal/journal/${V}/offset/${seg(offset)}/next`,
+  journalLocalEarliest: `/webhooks-journal/journal-local/${V}/earliest`,
+  journalLocalLatest: `/webhooks-journal/journal-local/${V}/latest`,
+  journalLocalNext: (offset: string) => `/webhooks-journal/journal-local/${V}/offset/${seg(offset)}/next`,
+  /** List (GET) and create/upsert (POST) journal subscriptions. */
+  journalSubscriptions: `/webhooks-journal/subscriptions/${V}`,
 } as const;
 
 /** Requests that must go through the search pacer (5/s) instead of the 10-second budget. */

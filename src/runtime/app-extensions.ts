@@ -5,6 +5,7 @@ import { createHubSpotInstallRouter } from '../server/hubspot/install-router.ts'
 import { hubspotAppDeps, type TargetedSync } from '../use-cases/hubspot/hubspot-app-deps.ts';
 import type { QueueFirstSync } from '../use-cases/hubspot/install-hubspot.ts';
 import { demoExtension } from './demo-extension.ts';
+import { lifecycleJournalExtension } from './journal-extension.ts';
 import { registerRoleExtension } from './run-app.ts';
 import { registerMissingStageHandlers } from './stage-handlers.ts';
 
@@ -47,5 +48,6 @@ export function installAppExtensions(): void {
     });
     return { routers, rawBodyRouters: [{ path: '/', router: appRouter }] };
   });
+  registerRoleExtension(lifecycleJournalExtension);
   registerRoleExtension(demoExtension);
 }

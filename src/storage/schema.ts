@@ -281,3 +281,14 @@ export const pipelineTasks = pgTable(
     index('pipeline_tasks_workspace_stage_idx').on(t.workspaceId, t.stage, t.finishedAt),
   ],
 );
+
+/**
+ * Process-wide state that belongs to no workspace, one JSON value per key: e.g. the HubSpot
+ * webhooks-journal offset (`hubspot.lifecycle_journal`). Read through `app-state.ts`, which
+ * validates each value with the reader's own zod schema.
+ */
+export const appState = pgTable('app_state', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').$type<unknown>().notNull(),
+  updatedAt: updatedAt(),
+});

@@ -29,7 +29,7 @@ describe('npsSignals', () => {
       ]),
       asOf,
     );
-    expect(Object.fromEntries(signals.map((s) => [s.metric, s.value]))).toEqual({ 'engagement.nps': 0, 'engagement.nps_responses': 3 });
+    expect(Object.fromEntries(signals.map((s) => [s.metric, s.value]))).toEqual({ 'engagement.nps': 7.7, 'engagement.nps_score': 0, 'engagement.nps_responses': 3 });
   });
 });
 
@@ -56,7 +56,8 @@ describe('pullFeedbackSignals', () => {
     const { client } = testClient();
     const result = await pullFeedbackSignals(client, new Map([['c1', ['p1']]]), ['c1'], asOf);
     expect(result.signals.map((s) => [s.metric, s.value])).toEqual([
-      ['engagement.nps', 100],
+      ['engagement.nps', 9],
+      ['engagement.nps_score', 100],
       ['engagement.nps_responses', 1],
     ]);
     scope.done();

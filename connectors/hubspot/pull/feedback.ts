@@ -1,9 +1,11 @@
 /**
  * NPS from HubSpot feedback submissions (survey responses), where the portal has them.
  * Responses hang off contacts, so: company → contacts → feedback_submissions.
- *  - engagement.nps: Net Promoter Score (−100…100) over each contact's latest NPS answer of
- *    the last 365 days (promoters 9–10, detractors 0–6)
- *  - engagement.nps_responses: how many contacts that score rests on
+ *  - engagement.nps: the average of each contact's latest NPS answer (0–10) of the last
+ *    365 days — the unit the scoring catalogue defines for this metric
+ *  - engagement.nps_score: the Net Promoter Score (−100…100) over the same answers
+ *    (promoters 9–10, detractors 0–6), for reports; custom models may score it
+ *  - engagement.nps_responses: how many contacts those figures rest on
  * Portals without surveys (or without the optional scope) answer 403/404: skipped with a
  * note, not a failure.
  */
@@ -23,6 +25,7 @@ export function npsSignals(companyId: string, responsesByContact: ReadonlyMap<st
   let promoters = 0;
   let detractors = 0;
   let respondents = 0;
+  let total = 0;
   for (const responses of responsesByContact.values()) {
     const latest = responses
       .filter((r) => (r.properties.hs_survey_type ?? '').toUpperCase() === 'NPS')
@@ -31,12 +34,14 @@ export function npsSignals(companyId: string, responsesByContact: ReadonlyMap<st
       .sort((a, b) => b.at - a.at)[0];
     if (!latest) continue;
     respondents += 1;
+    total += latest.value;
     if (latest.value >= 9) promoters += 1;
     else if (latest.value <= 6) detractors += 1;
   }
   if (respondents === 0) return [];
   return [
-    makeSignal(companyId, 'engagement.nps', Math.round(((promoters - detractors) / respondents) * 100), asOf),
+    makeSignal(companyId, 'engagement.nps', Math.round((total / respondents) * 10) / 10, asOf),
+    makeSignal(companyId, 'engagement.nps_score', Math.round(((promoters - detractors) / respondents) * 100), asOf),
     makeSignal(companyId, 'engagement.nps_responses', respondents, asOf),
   ];
 }

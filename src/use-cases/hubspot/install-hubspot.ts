@@ -76,6 +76,10 @@ export async function connectPortal(
     const client = await createPortalClient(hubspotRuntime(ctx), connection.id);
     const result = await provisionPortal(client);
     provisioned = { created: result.created.length, repaired: result.repaired.length, failed: result.failed.map((f) => `${f.name}: ${f.message}`) };
+    // Recorded so the first sync does not provision again; left unset on failures, so it repairs them.
+    if (result.failed.length === 0) {
+      await repo.connections.updateSettings(connection.id, { ...connection.settings, provisionedAt: new Date().toISOString() });
+    }
   } catch (error) {
     provisioned = { error: isConnectorError(error) ? `${error.kind}: ${error.message}` : (error as Error).message };
     ctx.logger.warn({ err: error, workspaceId: workspace.id }, 'provisioning HubSpot properties failed; the first sync retries it');

@@ -152,10 +152,15 @@ export async function writeBackHubSpot(ctx: AppContext, repo: WorkspaceRepositor
   return totals;
 }
 
+/** "Usage −14: weekly active users 2 % of seats" → "weekly active users 2 % of seats": the note adds the points itself. */
+function driverLabel(text: string): string {
+  return /^[^:]+ [+\u2212-]\d+: (.+)$/su.exec(text)?.[1] ?? text;
+}
+
 function changeOf(crmId: string, latest: ScoreRow, previous: ScoreRow): HealthChange {
   const now = healthValues(latest);
   const before = healthValues(previous);
-  const drivers = ((latest.result as StoredResult).drivers ?? []).map((d) => ({ label: d.text, points: d.points }));
+  const drivers = ((latest.result as StoredResult).drivers ?? []).map((d) => ({ label: driverLabel(d.text), points: d.points }));
   return {
     companyId: crmId,
     previous: { score: before.score, tier: before.tier === 'insufficient_data' ? null : before.tier },
