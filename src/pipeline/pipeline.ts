@@ -128,6 +128,8 @@ export function createPipeline(ctx: AppContext, options: PipelineOptions = {}) {
       return { ...(await (embedded as EmbeddedBackend).overview()), recentFailures: [] };
     },
     collectMetrics: () => (bull ? bull.collectMetrics() : (embedded as EmbeddedBackend).collectMetrics()),
+    /** The BullMQ stage queues (Redis mode), for the operators' queue dashboard. */
+    bullQueues: () => (bull ? bull.queues().map(([, queue]) => queue) : []),
     /** Embedded only: resolves when the in-process runner has nothing left to do. */
     whenIdle: () => embedded?.whenIdle() ?? Promise.resolve(),
     sweep: () => (bull ? bull.sweep() : sweepEmbedded().then(() => ({ requeued: 0, advanced: 0 }))),

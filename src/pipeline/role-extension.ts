@@ -3,6 +3,7 @@ import express from 'express';
 import { registerRoleExtension, type RoleExtension } from '../runtime/run-app.ts';
 import { adminQueuesRouter, metricsRouter } from './admin-router.ts';
 import { createPipeline, type Pipeline, type PipelineOptions } from './pipeline.ts';
+import { QUEUE_DASHBOARD_PATH, queueDashboardRouter } from './queue-dashboard.ts';
 
 let current: Pipeline | null = null;
 
@@ -56,8 +57,16 @@ export function pipelineRoleExtension(options: InstallPipelineOptions = {}): Rol
       ctx.logger.info({ port: typeof address === 'object' && address ? address.port : null }, 'pipeline metrics listening');
     }
     ctx.logger.info({ role, mode: pipeline.mode }, 'pipeline started');
+    const dashboard = serves ? queueDashboardRouter(ctx, pipeline) : null;
     return {
-      routers: serves ? [{ path: '/metrics', router: metricsRouter(pipeline) }, { path: '/admin/queues', router: adminQueuesRouter(ctx, pipeline) }] : [],
+      routers: serves
+        ? [
+            { path: '/metrics', router: metricsRouter(pipeline) },
+            // Mounted before /admin/queues so the UI's own paths are not taken for the JSON overview.
+            ...(dashboard ? [{ path: QUEUE_DASHBOARD_PATH, router: dashboard }] : []),
+            { path: '/admin/queues', router: adminQueuesRouter(ctx, pipeline) },
+          ]
+        : [],
       async stop() {
         await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
         await pipeline.stop();
