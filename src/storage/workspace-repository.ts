@@ -40,6 +40,11 @@ export class NotInWorkspaceError extends Error {
 
 const CHUNK = 1000;
 
+/** push(...rows) overflows the call stack past ~100,000 rows; a loop does not. */
+function appendAll<T>(out: T[], rows: readonly T[]): void {
+  for (const row of rows) out.push(row);
+}
+
 /** A PostgreSQL array literal of text values, quoted so commas, quotes and braces survive. */
 function toTextArray(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
@@ -100,7 +105,7 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
             },
           })
           .returning();
-        out.push(...rows);
+        appendAll(out, rows);
       }
       return out;
     },
@@ -115,7 +120,7 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
     async findByCrmIds(crmIds: readonly string[]): Promise<AccountRow[]> {
       const out: AccountRow[] = [];
       for (const part of chunks(crmIds)) {
-        out.push(...(await db.select().from(accounts).where(and(eq(accounts.workspaceId, ws), inArray(accounts.crmId, part)))));
+        appendAll(out, await db.select().from(accounts).where(and(eq(accounts.workspaceId, ws), inArray(accounts.crmId, part))));
       }
       return out;
     },
@@ -174,12 +179,13 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
       for (const part of chunks(accountIds)) {
         const conditions = [eq(signals.workspaceId, ws), inArray(signals.accountId, part), lte(signals.observedAt, asOf)];
         if (from) conditions.push(gte(signals.observedAt, from));
-        out.push(
-          ...(await db
+        appendAll(
+          out,
+          await db
             .select({ accountId: signals.accountId, metric: signals.metric, value: signals.value, observedAt: signals.observedAt, source: signals.source })
             .from(signals)
             .where(and(...conditions))
-            .orderBy(asc(signals.observedAt))),
+            .orderBy(asc(signals.observedAt)),
         );
       }
       return out;
@@ -188,14 +194,15 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
     async latestAsOf(accountIds: readonly string[], asOf: Date): Promise<StoredSignal[]> {
       const out: StoredSignal[] = [];
       for (const part of chunks(accountIds)) {
-        out.push(
-          ...(await db
+        appendAll(
+          out,
+          await db
             .selectDistinctOn([signals.accountId, signals.metric], {
               accountId: signals.accountId, metric: signals.metric, value: signals.value, observedAt: signals.observedAt, source: signals.source,
             })
             .from(signals)
             .where(and(eq(signals.workspaceId, ws), inArray(signals.accountId, part), lte(signals.observedAt, asOf)))
-            .orderBy(signals.accountId, signals.metric, desc(signals.observedAt))),
+            .orderBy(signals.accountId, signals.metric, desc(signals.observedAt)),
         );
       }
       return out;
@@ -300,12 +307,13 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
     async latest(accountIds: readonly string[]): Promise<ScoreRow[]> {
       const out: ScoreRow[] = [];
       for (const part of chunks(accountIds)) {
-        out.push(
-          ...(await db
+        appendAll(
+          out,
+          await db
             .selectDistinctOn([scores.accountId])
             .from(scores)
             .where(and(eq(scores.workspaceId, ws), inArray(scores.accountId, part)))
-            .orderBy(scores.accountId, desc(scores.asOf), desc(scores.id))),
+            .orderBy(scores.accountId, desc(scores.asOf), desc(scores.id)),
         );
       }
       return out;

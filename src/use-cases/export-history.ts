@@ -29,7 +29,7 @@ export async function exportHistory(repo: WorkspaceRepository, directory: string
   const attributeKeys = new Set<string>();
   const total = await repo.accounts.count();
   const all = [];
-  for (let offset = 0; offset < total; offset += 1000) all.push(...(await repo.accounts.list({ limit: 1000, offset })));
+  for (let offset = 0; offset < total; offset += 1000) for (const a of await repo.accounts.list({ limit: 1000, offset })) all.push(a);
   for (const a of all) for (const key of Object.keys(a.attributes)) attributeKeys.add(key);
   const extra = [...attributeKeys].filter((k) => !['name', 'domain', 'segment', 'seats', 'customer_since', 'renewal_date', 'account_id'].includes(k)).sort();
   await write(accountsOut, `${['account_id', 'name', 'domain', 'segment', 'seats', 'customer_since', 'renewal_date', ...extra].join(',')}\n`);

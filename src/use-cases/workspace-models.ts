@@ -44,6 +44,8 @@ export async function saveModelSet(
   options: { publish: boolean; note?: string; predictive?: StoredPredictive | null; actor?: string },
 ): Promise<ModelRow> {
   parseModelSet(definition); // throws ModelValidationError with paths before anything is stored
+  // The default model is what the workspace scored with until now: it stays v1, the baseline a draft is compared to.
+  await activeModelSet(repo);
   const draft = await repo.models.create({
     modelKey: MODEL_SET_KEY,
     status: 'draft',

@@ -26,7 +26,8 @@ function readModelFile(path: string): Record<string, unknown> {
   try {
     parseModelText(text, basename(path)); // validates with line/column and paths
   } catch (error) {
-    if (error instanceof ModelValidationError || error instanceof Error) throw new CliError(`${basename(path)}: ${error.message}`, 2);
+    // The parser's message already names the file, the path inside it and the problem.
+    if (error instanceof ModelValidationError || error instanceof Error) throw new CliError(error.message, 2);
     throw error;
   }
   const raw: unknown = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);

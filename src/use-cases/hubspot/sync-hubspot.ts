@@ -72,7 +72,7 @@ export async function pullHubSpot(
 async function allAccounts(repo: WorkspaceRepository) {
   const total = await repo.accounts.count();
   const out = [];
-  for (let offset = 0; offset < total; offset += 1000) out.push(...(await repo.accounts.list({ limit: 1000, offset })));
+  for (let offset = 0; offset < total; offset += 1000) for (const a of await repo.accounts.list({ limit: 1000, offset })) out.push(a);
   return out;
 }
 
