@@ -9,6 +9,7 @@ import { registerHistoryCommands } from './commands/history.ts';
 import { registerModelsCommand } from './commands/models.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerScoreCommand } from './commands/score.ts';
+import { registerSettingsCommand } from './commands/settings.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerSyncCommand } from './commands/sync.ts';
 import { registerServeCommands } from './commands/serve.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerHistoryCommands(program);
   registerModelsCommand(program);
   registerConnectCommand(program);
+  registerSettingsCommand(program);
   registerSyncCommand(program);
   registerStatusCommand(program);
   return program;
