@@ -3,6 +3,7 @@ import {
   type CompiledModel, type Model, type ScoreResult, type ScoreSnapshot, type Tier, type TierState,
 } from '../scoring/index.ts';
 import type { AccountRow, ScoreInput, ScoreRow, WorkspaceRepository } from '../storage/workspace-repository.ts';
+import type { ProbabilityModel } from '../backtest/index.ts';
 import { probabilityFor } from './predictive-layer.ts';
 import { activeModelSet } from './workspace-models.ts';
 
@@ -59,6 +60,25 @@ export function storedResult(result: ScoreResult): Record<string, unknown> {
       id: f.id, category: f.category, score: f.score === null ? null : Math.round(f.score * 10) / 10,
       contribution: Math.round(f.contribution * 10) / 10, observed: f.observedValue, status: f.status,
     })),
+  };
+}
+
+/** One stored score row: what the history, the CRM write-back and the dashboard read. */
+export function scoreRow(accountId: string, scored: ScoreResult, modelVersion: number, churnModel: ProbabilityModel | null | undefined): ScoreInput {
+  return {
+    accountId,
+    modelKey: scored.modelId,
+    modelVersion,
+    asOf: scored.scoredAt,
+    score: scored.score,
+    rawScore: scored.rawScore,
+    tier: scored.tier ?? 'insufficient_data',
+    tierSince: scored.tierSince,
+    confidence: scored.confidence,
+    insufficientData: scored.insufficientData,
+    lifecycleStage: scored.lifecycleStage,
+    churnProbability: scored.insufficientData ? null : probabilityFor(churnModel, scored),
+    result: storedResult(scored),
   };
 }
 
@@ -125,21 +145,7 @@ export async function scoreWorkspace(repo: WorkspaceRepository, options: ScoreWo
         previous: previousTier(previousBefore),
         history: snapshots,
       });
-      rows.push({
-        accountId: account.id,
-        modelKey: scored.modelId,
-        modelVersion: version,
-        asOf,
-        score: scored.score,
-        rawScore: scored.rawScore,
-        tier: scored.tier ?? 'insufficient_data',
-        tierSince: scored.tierSince,
-        confidence: scored.confidence,
-        insufficientData: scored.insufficientData,
-        lifecycleStage: scored.lifecycleStage,
-        churnProbability: scored.insufficientData ? null : probabilityFor(predictive?.churn, scored),
-        result: storedResult(scored),
-      });
+      rows.push(scoreRow(account.id, scored, version, predictive?.churn));
       result.scored += 1;
       if (scored.insufficientData) result.insufficient += 1;
       const drivers = scored.drivers.map((d) => ({ factor: d.factor, points: d.points, text: d.text }));

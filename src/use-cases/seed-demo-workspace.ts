@@ -8,8 +8,8 @@ import {
   DEFAULT_FIT_OPTIONS, assembleHistories, defaultWindow, fitModel, formatBacktestText, historyFitDataset, replayBacktest,
 } from '../backtest/index.ts';
 import { defaultModel, DEFAULT_MODEL_INPUT } from '../scoring/index.ts';
-import { probabilityFor, type StoredPredictive } from './predictive-layer.ts';
-import { storedResult } from './score-workspace.ts';
+import type { StoredPredictive } from './predictive-layer.ts';
+import { scoreRow } from './score-workspace.ts';
 import { activeModelSet } from './workspace-models.ts';
 
 export const DEMO_WORKSPACE_NAME = 'Demo portfolio (synthetic)';
@@ -188,13 +188,7 @@ export async function seedDemoWorkspace(
       if (asOf.getTime() > lastSignal + 28 * DAY_MS) break;
       const { model, stage } = selectModel(set, attributes, asOf);
       const result = scoreAccount(compiled.get(model) ?? model, signals, asOf, { ...attributes, lifecycleStage: stage, previous, history });
-      pendingScores.push({
-        accountId, modelKey: result.modelId, modelVersion: version, asOf, score: result.score, rawScore: result.rawScore,
-        tier: result.tier ?? 'insufficient_data', tierSince: result.tierSince, confidence: result.confidence,
-        insufficientData: result.insufficientData, lifecycleStage: result.lifecycleStage,
-        churnProbability: result.insufficientData ? null : probabilityFor(predictive.churn, result),
-        result: storedResult(result),
-      });
+      pendingScores.push(scoreRow(accountId, result, version, predictive.churn));
       history.push({ at: asOf, score: result.insufficientData ? null : result.score, modelId: result.modelId, modelVersion: version });
       if (result.tier && result.tierSince) previous = { tier: result.tier, since: result.tierSince };
     }
