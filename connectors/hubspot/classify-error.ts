@@ -53,7 +53,12 @@ export function classifyHubSpotResponse(input: ClassifyInput): ConnectorError {
   const base = { provider: PROVIDER, status, message };
 
   // OAuth: a dead refresh token means the app was uninstalled or access was revoked.
-  if (body.error === 'invalid_grant' || body.status === 'BAD_REFRESH_TOKEN' || body.error === 'invalid_client') {
+  // Our own client id/secret is wrong: a configuration fault on our side, never the customer's
+  // install, so it must not cost anyone their tokens; fail visibly instead.
+  if (body.error === 'invalid_client') {
+    return new ConnectorError({ ...base, kind: 'permanent', code: 'invalid_client', message: 'HubSpot rejected our OAuth client credentials: check HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET' });
+  }
+  if (body.error === 'invalid_grant' || body.status === 'BAD_REFRESH_TOKEN') {
     return new ConnectorError({ ...base, kind: 'needs_reauth', code: body.status === 'BAD_REFRESH_TOKEN' ? 'BAD_REFRESH_TOKEN' : body.error });
   }
 

@@ -121,11 +121,12 @@ describe('client-credentials token and the uninstall subscription', () => {
     hubspot.done();
   });
 
-  it('reports wrong app credentials as needs_reauth without leaking the secret', async () => {
+  it('reports wrong app credentials as our configuration fault (permanent) without leaking the secret', async () => {
     const journal = createJournalClient(runtime());
     nock(API).post(hubspotPaths.token).reply(400, { error: 'invalid_client', error_description: 'client_secret=client-secret-1 is wrong', status: 'BAD_CLIENT_ID', message: 'bad client' });
     const error: unknown = await ensureLifecycleSubscription(journal).catch((e: unknown) => e);
-    expect(isConnectorError(error) && error.kind).toBe('needs_reauth');
+    expect(isConnectorError(error) && error.kind).toBe('permanent');
+    expect(String((error as Error).message)).toContain('HUBSPOT_CLIENT_SECRET');
     expect(String((error as Error).message)).not.toContain('client-secret-1');
   });
 

@@ -21,6 +21,7 @@ import { completeInstall, startInstall } from './install.ts';
 import { hubspotManifest } from './manifest.ts';
 import { hubspotPaths } from './paths.ts';
 import { provisionPortal, pullPortal, writeBackPortal } from './sync-portal.ts';
+import { companyProperties } from './pull/companies.ts';
 import { HEALTH_PROPERTIES } from './write/health-properties.ts';
 import type { HealthValues } from './write/health-properties.ts';
 import type { HealthChange } from './write/timeline-note.ts';
@@ -233,5 +234,33 @@ describe('HubSpot end to end', () => {
     secondRun.done();
     expect(second.write).toMatchObject({ considered: 2, unchanged: 1, sent: 1, batches: 1 });
     expect(second.traces).toEqual([{ companyId: '501', outcome: { status: 'already_posted', remoteId: '7001' } }]);
+  });
+});
+
+describe('a full pull', () => {
+  it('re-reads mapped properties of companies the incremental search did not return', async () => {
+    const time = fakeTime();
+    const credentials = new InMemoryCredentialStore();
+    const runtime = createHubSpotRuntime({ manifest, app, credentials, lock: new InProcessLock(), sleep: time.sleep, clock: time.now, random: () => 0.5 });
+    await credentials.save('conn-2', { accessToken: 'static-token', refreshToken: null, expiresAt: null, scopes: manifest.auth.requiredScopes, hubId: PORTAL_ID, mode: 'static' });
+    const client = await createPortalClient(runtime, 'conn-2');
+    const checkpoints = new InMemoryCheckpointStore();
+    const mapping = { metrics: [{ property: 'active_users_ratio', metric: 'usage.active_user_ratio' }] };
+    const scope = nock(API)
+      .post(hubspotPaths.objectSearch('companies'))
+      .reply(200, searchPage([]))
+      .post(hubspotPaths.objectBatchRead('companies'), { inputs: [{ id: '777' }], properties: companyProperties(mapping), propertiesWithHistory: [] })
+      .reply(200, batchResponse([company('777', T0 - 30 * DAY, { active_users_ratio: '0.42' })]))
+      .post(/\/associations\//)
+      .reply(200, { results: [] })
+      .persist();
+    const signals = new InMemorySignalSink();
+    await pullPortal(
+      { client, checkpoints, accounts: new InMemoryAccountSink(), signals },
+      { connectionId: 'conn-2', asOf: new Date(T0), mapping, alsoRecompute: ['777'] },
+    );
+    expect(signals.latest('777', 'usage.active_user_ratio')?.value).toBe(0.42);
+    expect(signals.latest('777', 'usage.active_user_ratio')?.observedAt).toEqual(new Date(T0));
+    scope.done();
   });
 });

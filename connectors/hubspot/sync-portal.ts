@@ -10,9 +10,9 @@ import { isConnectorError } from '../core/error-kinds.ts';
 import type { ErrorKind } from '../core/error-kinds.ts';
 import type { AccountSink, CheckpointStore, SignalSink, TraceStore } from '../core/ports.ts';
 import type { HubSpotClient } from './client.ts';
-import { chunk } from './crm-objects.ts';
+import { batchReadObjects, chunk } from './crm-objects.ts';
 import { readCompanyGraph } from './pull/associations.ts';
-import { pullCompanies } from './pull/companies.ts';
+import { companyProperties, mapCompany, pullCompanies } from './pull/companies.ts';
 import type { CompanyMappingConfig, PullCompaniesResult } from './pull/companies.ts';
 import { pullDealSignals } from './pull/deals.ts';
 import type { DealOptions } from './pull/deals.ts';
@@ -75,7 +75,21 @@ export async function pullPortal(deps: PullPortalDeps, input: PullPortalInput): 
     { client, checkpoints: deps.checkpoints, accounts: deps.accounts, signals: deps.signals },
     { connectionId: input.connectionId, mapping: input.mapping, asOf: input.asOf, maxPages: input.maxCompanyPages },
   );
-  const targets = [...new Set([...companies.companyIds, ...(input.alsoRecompute ?? [])])];
+  const fresh = new Set(companies.companyIds);
+  const stale = [...new Set(input.alsoRecompute ?? [])].filter((id) => !fresh.has(id));
+  const targets = [...fresh, ...stale];
+  // Mapped company properties of companies the search did not return (unchanged records) are
+  // re-read too, so their metrics stay fresh under each factor's maximum age.
+  if (stale.length > 0 && input.mapping.metrics.length > 0) {
+    for (const round of chunk(stale, input.companiesPerRound ?? 100)) {
+      const records = await batchReadObjects(client, 'companies', round, companyProperties(input.mapping));
+      const mapped = [...records.values()].map((record) => mapCompany(record, input.mapping, input.asOf));
+      if (mapped.length > 0) {
+        await deps.accounts.upsert(mapped.map((m) => m.account));
+        await deps.signals.write(mapped.flatMap((m) => m.signals));
+      }
+    }
+  }
   const report: PullPortalReport = { companies, signalCompanies: targets.length, signalsWritten: 0, renewalDatesSet: 0, notes: [] };
 
   for (const round of chunk(targets, input.companiesPerRound ?? 100)) {

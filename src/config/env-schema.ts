@@ -6,7 +6,7 @@ import { z } from 'zod';
  */
 export const ENV_EXAMPLES: Record<string, string> = {
   PORT: '3000',
-  HOST: '0.0.0.0',
+  HOST: '0.0.0.0 (all interfaces; set ADMIN_TOKEN then)',
   PUBLIC_URL: 'https://health.example.com',
   DATA_DIR: './data',
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/crm_health',
@@ -20,7 +20,6 @@ export const ENV_EXAMPLES: Record<string, string> = {
   HUBSPOT_CLIENT_SECRET: '<from the HubSpot app settings>',
   HUBSPOT_API_BASE_URL: 'https://api.hubapi.com',
   HUBSPOT_AUTHORIZE_URL: 'https://app.hubspot.com/oauth/authorize',
-  HUBSPOT_APP_ID: '1234567',
   DEMO_WORKSPACE: 'true',
   SHUTDOWN_TIMEOUT_MS: '10000',
 };
@@ -54,7 +53,7 @@ export const EnvSchema = z.object({
     .transform(Number)
     .refine((n) => n >= 0 && n <= 65535, 'expected a whole number between 1 and 65535 (0 picks a free port)')
     .default(3000),
-  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
   PUBLIC_URL: url(['http:', 'https:']).optional(),
   DATA_DIR: z.string().trim().min(1).default('./data'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
@@ -66,7 +65,6 @@ export const EnvSchema = z.object({
   STATE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   HUBSPOT_CLIENT_ID: optionalString,
   HUBSPOT_CLIENT_SECRET: optionalString,
-  HUBSPOT_APP_ID: optionalString,
   HUBSPOT_API_BASE_URL: url(['http:', 'https:']).default('https://api.hubapi.com'),
   HUBSPOT_AUTHORIZE_URL: url(['http:', 'https:']).default('https://app.hubspot.com/oauth/authorize'),
   DEMO_WORKSPACE: booleanFlag.default(true),

@@ -17,7 +17,6 @@ export type AppConfig = {
   hubspot: {
     clientId: string | undefined;
     clientSecret: string | undefined;
-    appId: string | undefined;
     apiBaseUrl: string;
     authorizeUrl: string;
   };
@@ -68,7 +67,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     hubspot: {
       clientId: e.HUBSPOT_CLIENT_ID,
       clientSecret: e.HUBSPOT_CLIENT_SECRET,
-      appId: e.HUBSPOT_APP_ID,
       apiBaseUrl: e.HUBSPOT_API_BASE_URL.replace(/\/+$/, ''),
       authorizeUrl: e.HUBSPOT_AUTHORIZE_URL,
     },

@@ -29,3 +29,14 @@ describe('logger', () => {
     expect(output).toContain('refreshed');
   });
 });
+
+describe('pretty destination', () => {
+  it('prints one readable line per entry, still without secrets', async () => {
+    const { prettyDestination } = await import('./pretty-destination.ts');
+    const { lines, destination: sink } = capture();
+    const logger = createLogger({ level: 'info', destination: prettyDestination(sink) });
+    logger.info({ url: 'http://localhost:3000', accessToken: 'at-SECRET' }, 'crm-health listening');
+    await new Promise((r) => setImmediate(r));
+    expect(lines.join('')).toMatch(/^\d\d:\d\d:\d\d INFO {2}crm-health listening {2}url=http:\/\/localhost:3000 accessToken=\[redacted\]\n$/);
+  });
+});

@@ -23,7 +23,7 @@ export function queueDashboardRouter(ctx: AppContext, pipeline: Pipeline): Route
     options: { uiConfig: { boardTitle: 'crm-health queues' } },
   });
   const router = Router();
-  router.use(operatorAuth(ctx.config.adminToken));
+  router.use(operatorAuth(ctx.config.adminToken, ctx.config.host));
   router.use(serverAdapter.getRouter() as Router);
   return router;
 }

@@ -191,8 +191,9 @@ export function createTaskRunner(deps: TaskRunnerDeps) {
       return { type: 'delay', delayMs, reason: `rate limited: ${classified.message}` };
     }
     if (classified.kind === 'needs_reauth' && task.connectionId) {
-      // The stored tokens are dead (refresh refused: usually an uninstall); keep none of them around.
-      await repo.connections.clearCredentials(task.connectionId, 'needs_reauth', classified.message);
+      // Tokens stay stored: only the provider's handler knows whether they are dead (an uninstall)
+      // or merely short of a scope, and it clears them itself in the first case.
+      await repo.connections.setStatus(task.connectionId, 'needs_reauth', classified.message);
       const reason = `connection needs re-authorisation: ${classified.message}`;
       await repo.pipeline.updateOpenTask(task.id, { status: 'cancelled', errorKind: 'needs_reauth', error: reason, progress, finishedAt: new Date() });
       await repo.pipeline.cancelOpenTasks({ connectionId: task.connectionId }, reason);

@@ -1,5 +1,6 @@
 import type { AppConfig } from '../config/load-config.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
+import { prettyDestination } from '../logging/pretty-destination.ts';
 import { createHttpApp, type ReadinessCheck } from '../server/create-http-app.ts';
 import { startHttpServer } from '../server/start-http-server.ts';
 import { createAppContext, type AppContext } from './app-context.ts';
@@ -25,7 +26,9 @@ export type RunningApp = { url: string | null; ctx: AppContext; stop(): Promise<
 
 export async function runApp(config: AppConfig, options: { logger?: Logger; installSignalHandlers?: boolean } = {}): Promise<RunningApp> {
   const started = performance.now();
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  // A person at a terminal reads lines; log collectors (no TTY, or LOG_FORMAT=json) read JSON.
+  const pretty = process.stdout.isTTY && process.env.LOG_FORMAT !== 'json';
+  const logger = options.logger ?? createLogger({ level: config.logLevel, ...(pretty ? { destination: prettyDestination() } : {}) });
   const ctx = await createAppContext(config, logger);
   const role = config.role;
   const parts: Array<Awaited<ReturnType<RoleExtension>>> = [];

@@ -1,11 +1,31 @@
 import { ConnectorError } from '../../connectors/core/error-kinds.ts';
 import { defaultHandlerRegistry, type HandlerRegistry } from '../pipeline/stage-handlers.ts';
-import type { StageHandlers } from '../pipeline/types.ts';
+import type { StageHandler, StageHandlers } from '../pipeline/types.ts';
+import { indicatesUninstall } from '../../connectors/hubspot/uninstall.ts';
 import { scoreWorkspace } from '../use-cases/score-workspace.ts';
 import { postHubSpotTraces, pullHubSpot, writeBackHubSpot } from '../use-cases/hubspot/sync-hubspot.ts';
 import type { AppContext } from './app-context.ts';
 
 const DAY_MS = 86_400_000;
+
+/**
+ * A refused refresh (`invalid_grant` / `BAD_REFRESH_TOKEN`) means the app was uninstalled or
+ * access revoked: the stored tokens are dead, so they are removed before the pipeline marks the
+ * connection needs_reauth. Other re-auth errors (a missing optional scope) keep the tokens.
+ */
+export function forgettingDeadTokens(run: StageHandler): StageHandler {
+  return async (job) => {
+    try {
+      return await run(job);
+    } catch (error) {
+      if (job.connectionId && indicatesUninstall(error)) {
+        await job.repo.connections.clearCredentials(job.connectionId, 'needs_reauth', 'HubSpot refused the refresh token (app uninstalled or access revoked); reinstall to reconnect');
+        await job.repo.audit.record('hubspot', 'hubspot.tokens_revoked', job.connectionId);
+      }
+      throw error;
+    }
+  };
+}
 
 function requireConnection(connectionId: string | null): string {
   if (!connectionId) throw new ConnectorError({ kind: 'permanent', provider: 'pipeline', message: 'this task needs a connection id' });
@@ -22,10 +42,12 @@ export function buildStageHandlers(ctx: AppContext): StageHandlers {
     pull: {
       hubspot: {
         objects: ['companies'],
-        async run(job) {
+        run: forgettingDeadTokens(async (job) => {
           const report = await pullHubSpot(ctx, job.repo, requireConnection(job.connectionId), {
             asOf: new Date(),
-            recomputeAll: job.options.full,
+            // A retry recomputes everyone: the failed attempt may have saved the companies checkpoint
+            // before it computed their signals, and the incremental search would not return them again.
+            recomputeAll: job.options.full || job.attempt > 1,
             companyIds: job.options.objectIds,
           });
           await job.reportProgress({ counts: { pulled: report.companies.companies, signals: report.signalsWritten } });
@@ -33,7 +55,7 @@ export function buildStageHandlers(ctx: AppContext): StageHandlers {
             counts: { pulled: report.companies.companies, signals: report.signalsWritten },
             message: report.notes.join('; ') || `${report.companies.phase} pull, ${report.companies.pages} pages`,
           };
-        },
+        }),
       },
     },
     async score(job) {
@@ -56,7 +78,7 @@ export function buildStageHandlers(ctx: AppContext): StageHandlers {
       };
     },
     writeBack: {
-      async hubspot(job) {
+      hubspot: forgettingDeadTokens(async (job) => {
         const report = await writeBackHubSpot(ctx, job.repo, requireConnection(job.connectionId));
         if (report.stoppedBy) {
           throw new ConnectorError({
@@ -69,14 +91,14 @@ export function buildStageHandlers(ctx: AppContext): StageHandlers {
           counts: { written, unchanged: report.unchanged, failed: report.failed.length, batches: report.batches },
           ...(report.failed.length ? { message: `${report.failed.length} companies failed; they are retried at the next run` } : {}),
         };
-      },
+      }),
     },
-    async actions(job) {
+    actions: forgettingDeadTokens(async (job) => {
       if (job.provider !== 'hubspot') return { counts: { traces: 0 } };
       const since = job.since ?? new Date(Date.now() - DAY_MS);
       const traces = await postHubSpotTraces(ctx, job.repo, requireConnection(job.connectionId), since);
       return { counts: { traces: traces.filter((t) => t.outcome.status === 'posted').length } };
-    },
+    }),
   };
 }
 

@@ -70,10 +70,12 @@ export function signalSink(repo: WorkspaceRepository): SignalSink {
     async write(signals: CanonicalSignal[]) {
       if (signals.length === 0) return;
       const ids = await accountIdsFor(repo, signals.map((s) => s.crmAccountId));
+      // Every CRM id was resolved or created above; a non-finite value is not an observation.
       await repo.signals.insertMany(
-        signals
-          .filter((s) => Number.isFinite(s.value))
-          .map((s) => ({ accountId: ids.get(s.crmAccountId) ?? '', metric: s.metric, value: s.value, observedAt: s.observedAt, source: s.source })),
+        signals.flatMap((s) => {
+          const accountId = ids.get(s.crmAccountId);
+          return accountId && Number.isFinite(s.value) ? [{ accountId, metric: s.metric, value: s.value, observedAt: s.observedAt, source: s.source }] : [];
+        }),
       );
     },
   };

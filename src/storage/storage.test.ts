@@ -101,6 +101,20 @@ describe.each(ENGINES)('storage on %s', (engine) => {
     expect(await a.signals.insertMany([{ accountId: acct.id, metric: 'support.csat', value: 0.8, observedAt: at('2026-01-15'), source: 'zendesk' }])).toBe(0);
   });
 
+  it('rejects malformed signals instead of storing them', async () => {
+    const { a } = await twoWorkspaces();
+    const [acct] = await a.accounts.upsertMany([{ crmId: 'x1' }]);
+    const at = new Date('2026-01-01T00:00:00Z');
+    await expect(a.signals.insertMany([{ accountId: acct?.id ?? '', metric: 'support.csat', value: Number.NaN, observedAt: at, source: 's' }])).rejects.toThrow(/not a finite number/);
+    await expect(a.signals.insertMany([{ accountId: '{x}', metric: 'support.csat', value: 1, observedAt: at, source: 's' }])).rejects.toThrow(/not an account id/);
+    // Any text survives the array literal: quotes, backslashes, commas, braces, NULL.
+    const odd = ['a"b', 'c\\d', 'e,f', '{g}', 'NULL', ' sp ace '];
+    await a.signals.insertMany(odd.map((metric, i) => ({ accountId: acct?.id ?? '', metric, value: i, observedAt: at, source: metric })));
+    const stored = await a.signals.latestAsOf([acct?.id ?? ''], at);
+    expect(stored.map((s) => s.metric).sort()).toEqual([...odd].sort());
+    expect(stored.every((s) => s.source === s.metric)).toBe(true);
+  });
+
   it('versions models: each save is a new version and publishing retires the previous one', async () => {
     const { a } = await twoWorkspaces();
     const v1 = await a.models.create({ modelKey: 'default', status: 'published', definition: { name: 'Default' } });

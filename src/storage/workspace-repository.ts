@@ -40,6 +40,8 @@ export class NotInWorkspaceError extends Error {
 
 const CHUNK = 1000;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** push(...rows) overflows the call stack past ~100,000 rows; a loop does not. */
 function appendAll<T>(out: T[], rows: readonly T[]): void {
   for (const row of rows) out.push(row);
@@ -154,6 +156,12 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
   const signalRepo = {
     /** Appends observations; an identical observation (same account, metric, source, time) is kept once. */
     async insertMany(inputs: readonly SignalInput[]): Promise<number> {
+      // Checked here, not only by callers: the array literals below must hold nothing but uuids and finite numbers.
+      for (const s of inputs) {
+        if (!UUID.test(s.accountId)) throw new Error(`signal for account id ${JSON.stringify(s.accountId)}: not an account id`);
+        if (!Number.isFinite(s.value)) throw new Error(`signal ${s.metric} for account ${s.accountId}: value ${s.value} is not a finite number`);
+        if (Number.isNaN(s.observedAt.getTime())) throw new Error(`signal ${s.metric} for account ${s.accountId}: invalid observation time`);
+      }
       let inserted = 0;
       // One statement per 10,000 rows through unnest(): ~20× faster than a VALUES list on PGlite.
       for (const part of chunks(inputs, 10_000)) {
@@ -356,6 +364,7 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
       const rows = await db
         .select({
           accountId: latest.accountId, crmId: accounts.crmId, name: accounts.name, domain: accounts.domain, segment: accounts.segment,
+          attributes: accounts.attributes,
           score: latest.score, tier: latest.tier, tierSince: latest.tierSince, confidence: latest.confidence, insufficientData: latest.insufficientData,
           lifecycleStage: latest.lifecycleStage, asOf: latest.asOf, modelKey: latest.modelKey, modelVersion: latest.modelVersion,
           churnProbability: latest.churnProbability, result: latest.result,
@@ -497,10 +506,11 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
         .set({ status, lastError, updatedAt: new Date() })
         .where(and(eq(connections.workspaceId, ws), eq(connections.id, id)));
     },
-    async updateSettings(id: string, settings: Record<string, unknown>): Promise<void> {
+    /** Merges keys into the stored settings in one statement, so concurrent writers of other keys lose nothing. */
+    async updateSettings(id: string, patch: Record<string, unknown>): Promise<void> {
       await db
         .update(connections)
-        .set({ settings, updatedAt: new Date() })
+        .set({ settings: sql`${connections.settings} || ${JSON.stringify(patch)}::jsonb`, updatedAt: new Date() })
         .where(and(eq(connections.workspaceId, ws), eq(connections.id, id)));
     },
   };

@@ -44,7 +44,10 @@ export async function importHistory(
     for await (const batch of readSignalBatches(createReadStream(files.signals), { source: basename(files.signals), strict: options.strict ?? false, onReject })) {
       await resolveIds(repo, batch.map((s) => s.accountId), ids);
       const inserted = await repo.signals.insertMany(
-        batch.map((s) => ({ accountId: ids.get(s.accountId) ?? '', metric: s.metric, value: s.value, observedAt: new Date(s.observedAt), source: options.source ?? 'import' })),
+        batch.flatMap((s) => {
+          const accountId = ids.get(s.accountId);
+          return accountId ? [{ accountId, metric: s.metric, value: s.value, observedAt: new Date(s.observedAt), source: options.source ?? 'import' }] : [];
+        }),
       );
       result.signals += inserted;
       result.signalsDuplicate += batch.length - inserted;
@@ -55,7 +58,12 @@ export async function importHistory(
     const rows = [];
     for await (const o of readOutcomes(createReadStream(files.outcomes), { source: basename(files.outcomes), strict: options.strict ?? false, onReject })) rows.push(o);
     await resolveIds(repo, rows.map((o) => o.accountId), ids);
-    result.outcomes = await repo.outcomes.insertMany(rows.map((o) => ({ accountId: ids.get(o.accountId) ?? '', outcome: o.outcome, occurredAt: o.occurredAt })));
+    result.outcomes = await repo.outcomes.insertMany(
+      rows.flatMap((o) => {
+        const accountId = ids.get(o.accountId);
+        return accountId ? [{ accountId, outcome: o.outcome, occurredAt: o.occurredAt }] : [];
+      }),
+    );
   }
   await repo.audit.record('cli', 'history.imported', undefined, { accounts: result.accounts, signals: result.signals, outcomes: result.outcomes, rejected: rejected.length });
   return result;

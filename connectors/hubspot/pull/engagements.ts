@@ -1,7 +1,8 @@
 /**
  * Engagement signals from emails, meetings, calls and notes associated with a company,
  * computed point-in-time (as of `asOf`, ignoring anything later):
- *  - engagement.email_reply_rate: incoming ÷ outgoing emails in the last 90 days
+ *  - engagement.email_reply_rate: incoming ÷ outgoing emails in the last 90 days, capped at 1
+ *    (the catalogue's share; more replies than emails sent is simply full responsiveness)
  *  - engagement.meetings_90d: meetings held in the last 90 days
  *  - engagement.days_since_last_touch: days since the last two-way touch
  *    (incoming email, meeting held, connected call)
@@ -73,7 +74,7 @@ export function engagementSignals(companyId: string, records: EngagementRecords,
       outgoing += 1;
     }
   }
-  if (outgoing > 0) signals.push(makeSignal(companyId, 'engagement.email_reply_rate', round(incoming / outgoing, 4), asOf));
+  if (outgoing > 0) signals.push(makeSignal(companyId, 'engagement.email_reply_rate', round(Math.min(1, incoming / outgoing), 4), asOf));
 
   let meetings = 0;
   for (const meeting of records.meetings) {

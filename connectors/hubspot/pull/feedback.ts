@@ -2,7 +2,8 @@
  * NPS from HubSpot feedback submissions (survey responses), where the portal has them.
  * Responses hang off contacts, so: company → contacts → feedback_submissions.
  *  - engagement.nps: the average of each contact's latest NPS answer (0–10) of the last
- *    365 days — the unit the scoring catalogue defines for this metric
+ *    365 days — the unit the scoring catalogue defines for this metric — observed at the
+ *    newest answer's time
  *  - engagement.nps_score: the Net Promoter Score (−100…100) over the same answers
  *    (promoters 9–10, detractors 0–6), for reports; custom models may score it
  *  - engagement.nps_responses: how many contacts those figures rest on
@@ -26,6 +27,7 @@ export function npsSignals(companyId: string, responsesByContact: ReadonlyMap<st
   let detractors = 0;
   let respondents = 0;
   let total = 0;
+  let newest = Number.NEGATIVE_INFINITY;
   for (const responses of responsesByContact.values()) {
     const latest = responses
       .filter((r) => (r.properties.hs_survey_type ?? '').toUpperCase() === 'NPS')
@@ -35,14 +37,18 @@ export function npsSignals(companyId: string, responsesByContact: ReadonlyMap<st
     if (!latest) continue;
     respondents += 1;
     total += latest.value;
+    newest = Math.max(newest, latest.at);
     if (latest.value >= 9) promoters += 1;
     else if (latest.value <= 6) detractors += 1;
   }
   if (respondents === 0) return [];
+  // Observed when the newest answer came in, not when we looked: an old survey must age out
+  // under the factor's maximum age instead of looking fresh at every pull.
+  const observedAt = new Date(newest);
   return [
-    makeSignal(companyId, 'engagement.nps', Math.round((total / respondents) * 10) / 10, asOf),
-    makeSignal(companyId, 'engagement.nps_score', Math.round(((promoters - detractors) / respondents) * 100), asOf),
-    makeSignal(companyId, 'engagement.nps_responses', respondents, asOf),
+    makeSignal(companyId, 'engagement.nps', Math.round((total / respondents) * 10) / 10, observedAt),
+    makeSignal(companyId, 'engagement.nps_score', Math.round(((promoters - detractors) / respondents) * 100), observedAt),
+    makeSignal(companyId, 'engagement.nps_responses', respondents, observedAt),
   ];
 }
 

@@ -31,7 +31,7 @@ export function registerSyncCommand(program: Command): void {
     .description('run a sync for a workspace now and follow it to the end (in process on embedded defaults, through the workers with REDIS_URL)')
     .argument('<workspace>', 'workspace id or name')
     .option('--source <provider...>', 'pull only from these providers (e.g. hubspot zendesk)')
-    .option('--full', 'ignore checkpoints: pull everything and rescore every account')
+    .option('--full', 'recompute every account\'s signals (moving windows) and rescore every account, not only changed ones')
     .option('--json', 'print the final run as JSON')
     .action(async (workspaceArg: string, flags: SyncFlags) => {
       const out = createOutput(flags.json ?? false);

@@ -92,14 +92,26 @@ describe('operator dashboard API', () => {
 });
 
 describe('operatorAuth', () => {
-  const run = (token: string | undefined, req: Partial<Request>) =>
+  const run = (token: string | undefined, req: Partial<Request>, listenHost = '127.0.0.1') =>
     new Promise<unknown>((resolve) => {
-      operatorAuth(token)({ headers: {}, query: {}, socket: { remoteAddress: '127.0.0.1' }, ...req } as Request, { cookie: () => undefined } as unknown as Response, resolve);
+      operatorAuth(token, listenHost)(
+        { query: {}, socket: { remoteAddress: '127.0.0.1' }, ...req, headers: { host: 'localhost:3000', ...req.headers } } as Request,
+        { cookie: () => undefined } as unknown as Response,
+        resolve,
+      );
     });
 
-  it('answers only on loopback when no ADMIN_TOKEN is set', async () => {
+  it('without ADMIN_TOKEN answers only a browser on this machine', async () => {
     expect(await run(undefined, {})).toBeUndefined();
+    expect(await run(undefined, { headers: { origin: 'http://127.0.0.1:3000' } })).toBeUndefined();
     expect(await run(undefined, { socket: { remoteAddress: '10.1.2.3' } } as Partial<Request>)).toMatchObject({ status: 403 });
+  });
+
+  it('without ADMIN_TOKEN refuses proxied, rebinding and cross-site requests, and servers listening on all interfaces', async () => {
+    expect(await run(undefined, { headers: { 'x-forwarded-for': '203.0.113.9' } })).toMatchObject({ status: 403 });
+    expect(await run(undefined, { headers: { host: 'evil.example.com:3000' } })).toMatchObject({ status: 403 });
+    expect(await run(undefined, { headers: { origin: 'https://evil.example.com' } })).toMatchObject({ status: 403 });
+    expect(await run(undefined, {}, '0.0.0.0')).toMatchObject({ status: 403 });
   });
 
   it('needs the token from anywhere once one is set', async () => {

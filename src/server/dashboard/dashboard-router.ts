@@ -19,7 +19,7 @@ const AccountsQuery = z.object({
 /** The operator dashboard: portfolio overview per workspace, worst accounts first, and each account's health. */
 export function createDashboardRouter(ctx: AppContext): Router {
   const router = Router();
-  router.use(operatorAuth(ctx.config.adminToken));
+  router.use(operatorAuth(ctx.config.adminToken, ctx.config.host));
 
   const workspaceOf = async (id: string) => {
     if (!z.uuid().safeParse(id).success || !(await ctx.directory.get(id))) {

@@ -34,10 +34,9 @@ const FIX: Record<string, string> = {
 export function createHubSpotInstallRouter(ctx: AppContext, queueFirstSync: QueueFirstSync | undefined): Router {
   const router = Router();
 
-  router.get('/oauth/hubspot/install', (req, res) => {
+  router.get('/oauth/hubspot/install', (_req, res) => {
     try {
-      const returnTo = typeof req.query.returnTo === 'string' && req.query.returnTo.startsWith('/') ? req.query.returnTo : undefined;
-      res.redirect(302, beginHubSpotInstall(ctx, returnTo).url);
+      res.redirect(302, beginHubSpotInstall(ctx).url);
     } catch (error) {
       if (!(error instanceof HubSpotNotConfiguredError)) throw error;
       res.status(503).type('html').send(page('HubSpot is not configured on this server', [error.message], false));
@@ -78,6 +77,7 @@ export function createHubSpotInstallRouter(ctx: AppContext, queueFirstSync: Queu
           ? 'The first sync is running: companies, engagements, tickets and deals are read, then every company gets a health score with its reasons.'
           : 'Run `crm-health sync` to pull data and score companies.',
         'Open any company record in HubSpot and add the "Customer health" card to see scores, drivers and recommended plays.',
+        'HubSpot gives engagement, support and contract signals but not product usage. Until usage data is mapped or imported, companies show "insufficient data" and name what is missing, instead of a score built on guesses.',
       ], true),
     );
   });

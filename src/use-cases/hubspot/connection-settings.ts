@@ -25,7 +25,9 @@ const PROPERTY_NAME = /^[a-z][a-z0-9_]*$/;
 export async function updateHubSpotSettings(repo: WorkspaceRepository, change: SettingsChange): Promise<HubSpotSettings> {
   const connection = (await repo.connections.list()).find((c) => c.provider === 'hubspot');
   if (!connection) throw new SettingsError('this workspace has no HubSpot connection; connect one first (crm-health connect hubspot, or the marketplace install)');
-  const current = HubSpotConnectionSettings.parse(connection.settings ?? {});
+  // Start from the valid part: this is also how an admin repairs settings that stopped a sync.
+  const stored = HubSpotConnectionSettings.safeParse(connection.settings ?? {});
+  const current = stored.success ? stored.data : HubSpotConnectionSettings.parse({});
   const { set } = await activeModelSet(repo);
   const custom = new Set(set.models.flatMap((m) => m.customMetrics.map((c) => c.id)));
 
@@ -51,7 +53,7 @@ export async function updateHubSpotSettings(repo: WorkspaceRepository, change: S
     ...(change.appEventTypeName === undefined ? {} : { appEventTypeName: change.appEventTypeName }),
   });
   if (!next.success) throw new SettingsError(next.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  await repo.connections.updateSettings(connection.id, { ...connection.settings, ...next.data });
+  await repo.connections.updateSettings(connection.id, next.data);
   await repo.audit.record('cli', 'hubspot.settings.changed', connection.id, { ...change });
   return next.data;
 }

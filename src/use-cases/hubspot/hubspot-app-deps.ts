@@ -7,7 +7,7 @@ import type { WebhookEvent } from '../../server/hubspot/webhook-events.ts';
 import type { WorkspaceRepository } from '../../storage/workspace-repository.ts';
 import { companyHealth } from '../company-health.ts';
 import { activeModelSet, saveModelSet } from '../workspace-models.ts';
-import { hubspotSettings } from './sync-hubspot.ts';
+import { CRM_DELETED_AT, hubspotSettings } from './sync-hubspot.ts';
 
 /** How the app reaches the pipeline from a request: a targeted pull and rescore of some companies. */
 export type TargetedSync = (workspaceId: string, connectionId: string, companyIds: readonly string[]) => Promise<void>;
@@ -65,9 +65,10 @@ export function hubspotAppDeps(ctx: AppContext, targetedSync: TargetedSync): Omi
     async saveSettings(workspaceId, update: AppSettingsUpdate) {
       const repo = ctx.workspace(workspaceId);
       const connection = await hubspotConnection(repo);
-      await repo.connections.updateSettings(connection.id, { ...connection.settings, dropAlertPoints: update.dropAlertPoints });
       const { set, row, predictive } = await activeModelSet(repo);
       const { healthyMin, atRiskMin } = update.tierThresholds;
+      // The page edits the thresholds every model shares; the new version is validated (and
+      // published) before anything else is saved, so a refused change leaves nothing half-applied.
       if (set.models.some((m) => m.tiers.healthy !== healthyMin || m.tiers.atRisk !== atRiskMin)) {
         const { version: _v, ...definition } = row.definition;
         const models = (definition.models as Array<Record<string, unknown>>).map((m) => ({
@@ -82,6 +83,7 @@ export function hubspotAppDeps(ctx: AppContext, targetedSync: TargetedSync): Omi
           throw error;
         }
       }
+      await repo.connections.updateSettings(connection.id, { dropAlertPoints: update.dropAlertPoints });
       await repo.audit.record('hubspot-settings', 'settings.saved', connection.id, { ...update });
       return settingsView(ctx, repo);
     },
@@ -89,17 +91,20 @@ export function hubspotAppDeps(ctx: AppContext, targetedSync: TargetedSync): Omi
       const repo = ctx.workspace(workspaceId);
       const connection = await hubspotConnection(repo);
       const changed = new Set<string>();
+      // Deleted and merged-away companies are marked, not removed: their score history and
+      // outcomes stay for backtests, and a restore in HubSpot picks the history up again.
+      const mark = async (crmId: string, deletedAt: string | null) => {
+        const account = await repo.accounts.getByCrmId(crmId);
+        if (account) await repo.accounts.update(account.id, { attributes: { ...account.attributes, [CRM_DELETED_AT]: deletedAt } });
+      };
       for (const event of events) {
         if (event.type === 'company.deleted') {
-          const account = await repo.accounts.getByCrmId(event.companyId);
-          if (account) await repo.accounts.remove(account.id);
+          await mark(event.companyId, event.occurredAt.toISOString());
         } else if (event.type === 'company.merged') {
-          for (const gone of event.mergedCompanyIds) {
-            const account = await repo.accounts.getByCrmId(gone);
-            if (account) await repo.accounts.remove(account.id);
-          }
+          for (const gone of event.mergedCompanyIds) await mark(gone, event.occurredAt.toISOString());
           changed.add(event.companyId);
         } else {
+          if (event.type === 'company.restored') await mark(event.companyId, null);
           changed.add(event.companyId);
         }
       }

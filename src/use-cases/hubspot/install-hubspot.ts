@@ -69,6 +69,7 @@ export async function connectPortal(
     credentials: { ...input.credentials, expiresAt: input.credentials.expiresAt?.toISOString() ?? null },
     tokenExpiresAt: input.credentials.expiresAt,
   });
+  await repo.connections.updateSettings(connection.id, { connectedAt: new Date().toISOString() });
   await repo.audit.record('installer', existing ? 'hubspot.reconnected' : 'hubspot.installed', input.hubId, { scopes: input.credentials.scopes });
 
   let provisioned: ConnectedPortal['provisioned'];
@@ -78,7 +79,7 @@ export async function connectPortal(
     provisioned = { created: result.created.length, repaired: result.repaired.length, failed: result.failed.map((f) => `${f.name}: ${f.message}`) };
     // Recorded so the first sync does not provision again; left unset on failures, so it repairs them.
     if (result.failed.length === 0) {
-      await repo.connections.updateSettings(connection.id, { ...connection.settings, provisionedAt: new Date().toISOString() });
+      await repo.connections.updateSettings(connection.id, { provisionedAt: new Date().toISOString() });
     }
   } catch (error) {
     provisioned = { error: isConnectorError(error) ? `${error.kind}: ${error.message}` : (error as Error).message };

@@ -73,7 +73,9 @@ async function applyUninstall(ctx: AppContext, event: UninstallEvent): Promise<U
   const connection = await repo.connections.get(owner.connectionId);
   if (!connection) return { outcome: 'unknown_portal', portalId: event.portalId };
   if (connection.status === 'disconnected') return { outcome: 'already_disconnected', portalId: event.portalId, connectionId: connection.id };
-  if (connection.status === 'active' && event.occurredAt !== null && connection.updatedAt.getTime() > event.occurredAt.getTime()) {
+  // connectedAt is set by every install or reconnect; other writes (settings, status) must not count.
+  const connectedAt = Date.parse(String(connection.settings.connectedAt ?? '')) || connection.createdAt.getTime();
+  if (connection.status === 'active' && event.occurredAt !== null && connectedAt > event.occurredAt.getTime()) {
     return { outcome: 'reinstalled_since', portalId: event.portalId, connectionId: connection.id };
   }
   await repo.connections.clearCredentials(connection.id, 'disconnected', UNINSTALL_REASON);

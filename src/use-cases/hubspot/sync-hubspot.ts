@@ -5,10 +5,14 @@ import {
 } from '../../../connectors/hubspot/index.ts';
 import { postHealthTrace, type HealthChange, type TraceOutcome } from '../../../connectors/hubspot/write/timeline-note.ts';
 import type { AppContext } from '../../runtime/app-context.ts';
+import { ConnectorError, isConnectorError } from '../../../connectors/core/error-kinds.ts';
 import type { MetricTransform } from '../../../connectors/hubspot/pull/companies.ts';
 import { accountSink, checkpointStore, signalSink, traceStore } from '../../storage/connector-ports.ts';
 import type { ScoreRow, WorkspaceRepository } from '../../storage/workspace-repository.ts';
 import { hubspotRuntime } from './hubspot-runtime.ts';
+
+/** Account attribute set when the CRM record was deleted or merged away; such accounts are not written to. */
+export const CRM_DELETED_AT = 'crm_deleted_at';
 
 const METRIC_TRANSFORMS = ['number', 'boolean', 'days_since', 'days_until'] as const satisfies readonly MetricTransform[];
 
@@ -29,9 +33,15 @@ export const HubSpotConnectionSettings = z.object({
 });
 export type HubSpotSettings = z.output<typeof HubSpotConnectionSettings>;
 
+/** The stored settings, validated; broken settings stop the sync with what is wrong rather than silently dropping mappings. */
 export function hubspotSettings(raw: unknown): HubSpotSettings {
   const parsed = HubSpotConnectionSettings.safeParse(raw ?? {});
-  return parsed.success ? parsed.data : HubSpotConnectionSettings.parse({});
+  if (parsed.success) return parsed.data;
+  throw new ConnectorError({
+    kind: 'invalid_input',
+    provider: 'hubspot',
+    message: `the HubSpot connection settings are invalid (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}); fix them with crm-health settings`,
+  });
 }
 
 async function connectionOf(repo: WorkspaceRepository, connectionId: string) {
@@ -53,7 +63,7 @@ export async function pullHubSpot(
   if (!settings.provisionedAt) {
     // Install provisions; this repairs a portal whose provisioning failed or drifted since.
     await provisionPortal(client);
-    await repo.connections.updateSettings(connectionId, { ...connection.settings, provisionedAt: new Date().toISOString() });
+    await repo.connections.updateSettings(connectionId, { provisionedAt: new Date().toISOString() });
   }
   const known = options.recomputeAll ? (await allAccounts(repo)).map((a) => a.crmId) : [];
   return pullPortal(
@@ -122,8 +132,9 @@ export async function writeBackHubSpot(ctx: AppContext, repo: WorkspaceRepositor
   const totals: WriteBackReport['write'] & { pages: number } = { considered: 0, unchanged: 0, sent: 0, batches: 0, written: [], failed: [], pages: 0 };
   const pageSize = 2000;
   for (let offset = 0; ; offset += pageSize) {
-    const rows = await repo.scores.latestAll({ limit: pageSize, offset });
-    if (rows.length === 0) break;
+    const page = await repo.scores.latestAll({ limit: pageSize, offset });
+    if (page.length === 0) break;
+    const rows = page.filter((r) => !r.attributes[CRM_DELETED_AT]);
     totals.pages += 1;
     const accountOfCrm = new Map(rows.map((r) => [r.crmId, r.accountId]));
     const last = await repo.crmWrites.get('hubspot', rows.map((r) => r.accountId));
@@ -147,7 +158,7 @@ export async function writeBackHubSpot(ctx: AppContext, repo: WorkspaceRepositor
       totals.stoppedBy = report.write.stoppedBy;
       break;
     }
-    if (rows.length < pageSize) break;
+    if (page.length < pageSize) break;
   }
   return totals;
 }
@@ -193,12 +204,22 @@ export async function postHubSpotTraces(
     if (account) crmIds.set(account.id, account.crmId);
   }
   const mode = settings.appEventTypeName ? { type: 'app_event' as const, eventTypeName: settings.appEventTypeName } : { type: 'note' as const };
-  const out = [];
+  const out: Array<{ companyId: string; outcome: TraceOutcome | { status: 'failed'; message: string } }> = [];
+  let retry: unknown = null;
   for (const { latest, previous } of candidates) {
     const crmId = crmIds.get(latest.accountId);
     if (!crmId || !previous) continue;
-    const outcome = await postHealthTrace({ client, traces: traceStore(repo) }, { change: changeOf(crmId, latest, previous), mode, dropThreshold: settings.dropAlertPoints });
-    if (outcome.status !== 'skipped') out.push({ companyId: crmId, outcome });
+    try {
+      const outcome = await postHealthTrace({ client, traces: traceStore(repo) }, { change: changeOf(crmId, latest, previous), mode, dropThreshold: settings.dropAlertPoints });
+      if (outcome.status !== 'skipped') out.push({ companyId: crmId, outcome });
+    } catch (error) {
+      // One company's trace (e.g. deleted in HubSpot) must not hold back the others. Connection-wide
+      // problems stop here; anything transient fails the task afterwards so it is retried (traces dedupe).
+      if (!isConnectorError(error) || error.kind === 'needs_reauth' || error.kind === 'rate_limited') throw error;
+      out.push({ companyId: crmId, outcome: { status: 'failed', message: `${error.kind}: ${error.message}` } });
+      if (error.kind === 'retryable') retry ??= error;
+    }
   }
+  if (retry) throw retry;
   return out;
 }
