@@ -4,11 +4,8 @@ import {
 } from '../scoring/index.ts';
 import type { WorkspaceDirectory, WorkspaceRow } from '../storage/workspace-directory.ts';
 import type { ScoreInput, WorkspaceRepository } from '../storage/workspace-repository.ts';
-import {
-  DEFAULT_FIT_OPTIONS, assembleHistories, defaultWindow, fitModel, formatBacktestText, historyFitDataset, replayBacktest,
-} from '../backtest/index.ts';
-import { defaultModel, DEFAULT_MODEL_INPUT } from '../scoring/index.ts';
-import type { StoredPredictive } from './predictive-layer.ts';
+import { DEFAULT_MODEL_INPUT } from '../scoring/index.ts';
+import { validateDemoPortfolio, validateDemoPortfolioInWorker } from './demo-validation.ts';
 import { scoreRow } from './score-workspace.ts';
 import { activeModelSet } from './workspace-models.ts';
 
@@ -25,6 +22,8 @@ export type SeedDemoOptions = {
   onProgress?: (message: string) => void;
   /** Stops between chunks; an interrupted demo is removed and rebuilt on the next call. */
   signal?: AbortSignal;
+  /** Run the validation on this thread (the CLI, which has no server to keep responsive). */
+  inline?: boolean;
 };
 
 export type SeedDemoResult = {
@@ -115,36 +114,19 @@ export async function seedDemoWorkspace(
   const accountOf = new Map(portfolio.accounts.map((a) => [a.accountId, a]));
   say(`demo: ${rows.length} accounts`);
 
-  // Validation first, as a real tenant would: fit the churn probability on the portfolio's own
-  // outcomes and backtest the published model, so the demo shows how well the score predicts.
-  const assembled = await assembleHistories({
-    signals: (function* () {
-      for (const s of portfolio.signals()) yield { accountId: s.accountId, metric: s.metric, value: s.value, observedAt: s.observedAt.getTime() };
-    })(),
-    accounts: portfolio.accounts.map((a) => ({
-      accountId: a.accountId, segment: a.segment, seats: a.seats, customerSince: a.customerSince, renewalDate: a.renewalDate,
-      attributes: { plan: a.plan, region: a.region, industry: a.industry },
-    })),
-    outcomes: portfolio.outcomes,
+  // Validation first, as a real tenant would: a churn probability fitted on the portfolio's own
+  // outcomes and a backtest of the published model (in a worker thread: seconds of CPU).
+  const validation = await (options.inline ? validateDemoPortfolio : validateDemoPortfolioInWorker)({
+    seed, endDate, ...(options.accounts ? { accounts: options.accounts } : {}), ...(options.weeks ? { weeks: options.weeks } : {}),
   });
-  const horizonDays = 90;
-  const window = defaultWindow(assembled.firstSignal ?? endDate, assembled.lastSignal ?? endDate, assembled.outcomesKnownUntil, horizonDays);
-  const replayWindow = { from: new Date(window.from.getTime() + 90 * DAY_MS), to: window.to, everyDays: 30, horizonDays, outcomesKnownUntil: assembled.outcomesKnownUntil };
-  const fit = fitModel(await historyFitDataset(assembled.histories, defaultModel, replayWindow), DEFAULT_FIT_OPTIONS);
-  const predictive: StoredPredictive = {
-    churn: fit.churnModel,
-    expansion: fit.expansionModel,
-    fittedAt: new Date().toISOString(),
-    figures: { examples: fit.examples, churned: fit.churned, scoreRocAuc: fit.current.rocAuc, churnProbability: fit.churnProbability, expansionLikelihood: fit.expansionLikelihood },
-  };
-  say('demo: churn probability fitted');
+  const predictive = validation.predictive;
+  say(predictive ? 'demo: churn probability fitted' : `demo: no churn probability (${validation.fitSkipped ?? 'not fitted'})`);
   const { set, version } = await activeModelSet(repo, {
     definition: { models: [DEFAULT_MODEL_INPUT] },
     predictive,
-    note: 'default model with a churn probability fitted on the demo portfolio',
+    note: predictive ? 'default model with a churn probability fitted on the demo portfolio' : 'default model (too few outcomes to fit a churn probability)',
   });
-  const backtest = await replayBacktest(assembled.histories, { ...replayWindow, models: set, churnModel: fit.churnModel, expansionModel: fit.expansionModel });
-  await directory.mergeSettings(workspace.id, { backtest: { at: new Date().toISOString(), result: backtest, text: formatBacktestText(backtest) } });
+  await directory.mergeSettings(workspace.id, { backtest: { at: new Date().toISOString(), result: validation.backtest, text: validation.text } });
   say('demo: backtest stored');
   const compiled = new Map<Model, CompiledModel>(set.models.map((m) => [m, compileModel(m)]));
   const scoredWeeks = options.scoredWeeks ?? 26;
@@ -188,7 +170,7 @@ export async function seedDemoWorkspace(
       if (asOf.getTime() > lastSignal + 28 * DAY_MS) break;
       const { model, stage } = selectModel(set, attributes, asOf);
       const result = scoreAccount(compiled.get(model) ?? model, signals, asOf, { ...attributes, lifecycleStage: stage, previous, history });
-      pendingScores.push(scoreRow(accountId, result, version, predictive.churn));
+      pendingScores.push(scoreRow(accountId, result, version, predictive?.churn));
       history.push({ at: asOf, score: result.insufficientData ? null : result.score, modelId: result.modelId, modelVersion: version });
       if (result.tier && result.tierSince) previous = { tier: result.tier, since: result.tierSince };
     }
