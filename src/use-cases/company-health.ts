@@ -1,6 +1,7 @@
 import { CATEGORY_IDS, DAY_MS, type CategoryId } from '../scoring/index.ts';
 import type { CompanyHealth, HealthCategoryKey, HealthTier, HealthTrend, LifecycleStage, SignalSource } from '../server/hubspot/health-details.ts';
 import type { WorkspaceRepository } from '../storage/workspace-repository.ts';
+import { readStoredResult } from './stored-score-result.ts';
 import { activeModelSet } from './workspace-models.ts';
 
 const CATEGORY_KEYS: Record<CategoryId, { key: HealthCategoryKey; label: string }> = {
@@ -21,14 +22,6 @@ export function sourceOfMetric(metric: string): SignalSource {
 const TIERS = new Set<string>(['healthy', 'at_risk', 'critical']);
 const STAGES = new Set<string>(['onboarding', 'growth', 'maturity', 'renewal']);
 
-type StoredResult = {
-  categories?: Partial<Record<CategoryId, number | null>>;
-  drivers?: Array<{ factor: string; points: number; text: string }>;
-  trend?: { direction?: string; change?: number | null; cause?: string | null } | null;
-  missing?: Array<{ factor: string; metric: string; status: string }>;
-  factors?: Array<{ id: string; category: CategoryId }>;
-};
-
 /** What the card and the "Get health details" action show for one CRM record, from stored scores only. */
 export async function companyHealth(repo: WorkspaceRepository, crmId: string, now: Date = new Date()): Promise<CompanyHealth | null> {
   const account = await repo.accounts.getByCrmId(crmId);
@@ -47,7 +40,7 @@ export async function companyHealth(repo: WorkspaceRepository, crmId: string, no
       churnProbability: null, modelVersion: '', lifecycleStage: null, scoredAt: null,
     };
   }
-  const result = latest.result as StoredResult;
+  const result = readStoredResult(latest.result);
   const factorCategory = new Map((result.factors ?? []).map((f) => [f.id, f.category]));
   const direction = result.trend?.direction;
   return {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../runtime/app-context.ts';
 import { companyHealth } from '../../use-cases/company-health.ts';
 import { scoreWorkspace } from '../../use-cases/score-workspace.ts';
+import { readStoredResult } from '../../use-cases/stored-score-result.ts';
 import { HttpError } from '../http-error.ts';
 import { withRecommendedPlays } from '../hubspot/health-details.ts';
 import { operatorAuth } from './operator-auth.ts';
@@ -57,8 +58,8 @@ export function createDashboardRouter(ctx: AppContext): Router {
         accountId: r.accountId, crmId: r.crmId, name: r.name, domain: r.domain, segment: r.segment,
         score: r.insufficientData ? null : r.score, tier: r.tier, confidence: r.confidence, insufficientData: r.insufficientData,
         lifecycleStage: r.lifecycleStage, scoredAt: r.asOf, modelVersion: `${r.modelKey} v${r.modelVersion}`,
-        trend: (r.result as { trend?: unknown }).trend ?? null,
-        drivers: (r.result as { drivers?: unknown }).drivers ?? [],
+        trend: readStoredResult(r.result).trend,
+        drivers: readStoredResult(r.result).drivers,
       })),
     });
   });

@@ -9,6 +9,7 @@ import { ConnectorError, isConnectorError } from '../../../connectors/core/error
 import type { MetricTransform } from '../../../connectors/hubspot/pull/companies.ts';
 import { accountSink, checkpointStore, signalSink, traceStore } from '../../storage/connector-ports.ts';
 import type { ScoreRow, WorkspaceRepository } from '../../storage/workspace-repository.ts';
+import { readStoredResult } from '../stored-score-result.ts';
 import { hubspotRuntime } from './hubspot-runtime.ts';
 
 /** Account attribute set when the CRM record was deleted or merged away; such accounts are not written to. */
@@ -86,18 +87,12 @@ async function allAccounts(repo: WorkspaceRepository) {
   return out;
 }
 
-type StoredResult = {
-  categories?: { usage?: number | null; engagement?: number | null; outcomes?: number | null; contract?: number | null };
-  drivers?: Array<{ factor: string; points: number; text: string }>;
-  trend?: { direction?: string; change?: number | null; cause?: string | null } | null;
-};
-
 const TIERS = new Set(['healthy', 'at_risk', 'critical']);
 const STAGES = new Set(['onboarding', 'growth', 'maturity', 'renewal']);
 
 /** A stored score → the values written to HubSpot. Insufficient data writes no score and that tier. */
 export function healthValues(row: Pick<ScoreRow, 'score' | 'tier' | 'confidence' | 'insufficientData' | 'churnProbability' | 'lifecycleStage' | 'modelKey' | 'modelVersion' | 'asOf' | 'result'> & { tierSince?: Date | null }): HealthValues {
-  const result = row.result as StoredResult;
+  const result = readStoredResult(row.result);
   const trend = result.trend;
   const direction = trend?.cause === 'model_change' ? 'model_change' : trend?.direction;
   return {
@@ -171,7 +166,7 @@ function driverLabel(text: string): string {
 function changeOf(crmId: string, latest: ScoreRow, previous: ScoreRow): HealthChange {
   const now = healthValues(latest);
   const before = healthValues(previous);
-  const drivers = ((latest.result as StoredResult).drivers ?? []).map((d) => ({ label: driverLabel(d.text), points: d.points }));
+  const drivers = readStoredResult(latest.result).drivers.map((d) => ({ label: driverLabel(d.text), points: d.points }));
   return {
     companyId: crmId,
     previous: { score: before.score, tier: before.tier === 'insufficient_data' ? null : before.tier },
