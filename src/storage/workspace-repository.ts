@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNotNull, lte, max, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, lte, max, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Keyring } from '../security/keyring.ts';
 import type { Db } from './database.ts';
 import {
@@ -298,6 +298,15 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
     },
   };
 
+  /** Accounts whose last recorded outcome is a churn: former customers, kept for history and backtests. */
+  const churned = (accountId: SQLWrapper) => sql`exists (
+    select 1 from ${outcomes} o
+    where o.workspace_id = ${ws} and o.account_id = ${accountId} and o.outcome = 'churned'
+      and not exists (
+        select 1 from ${outcomes} later
+        where later.workspace_id = ${ws} and later.account_id = o.account_id
+          and later.outcome in ('renewed', 'expanded') and later.occurred_at > o.occurred_at))`;
+
   const scoreRepo = {
     async insertMany(inputs: readonly ScoreInput[]): Promise<number> {
       let inserted = 0;
@@ -350,7 +359,7 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
       return out;
     },
     /** The latest score of every account with its account fields, worst first; optionally one tier. */
-    async latestAll(options: { tier?: string; limit?: number; offset?: number } = {}) {
+    async latestAll(options: { tier?: string; limit?: number; offset?: number; includeChurned?: boolean } = {}) {
       const latest = db
         .selectDistinctOn([scores.accountId], {
           accountId: scores.accountId, score: scores.score, tier: scores.tier, tierSince: scores.tierSince, confidence: scores.confidence,
@@ -371,8 +380,18 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
         })
         .from(latest)
         .innerJoin(accounts, and(eq(accounts.id, latest.accountId), eq(accounts.workspaceId, ws)))
-        .where(options.tier ? eq(latest.tier, options.tier) : undefined)
-        .orderBy(sql`${latest.score} asc nulls first`, asc(accounts.crmId))
+        // An account with insufficient data is its own group: its stored tier is only the last trusted one.
+        .where(
+          and(
+            options.tier === 'insufficient_data'
+              ? eq(latest.insufficientData, true)
+              : options.tier
+                ? and(eq(latest.tier, options.tier), eq(latest.insufficientData, false))
+                : undefined,
+            options.includeChurned ? undefined : sql`not ${churned(latest.accountId)}`,
+          ),
+        )
+        .orderBy(asc(latest.insufficientData), sql`${latest.score} asc nulls first`, asc(accounts.crmId))
         .limit(options.limit ?? 100)
         .offset(options.offset ?? 0);
       return rows;
@@ -404,11 +423,16 @@ export function workspaceRepository(db: Db, workspaceId: string, deps: { keyring
       }
       return [...out.values()];
     },
+    /** Current customers only: former customers (last outcome a churn) are left out. */
     async tierDistribution(): Promise<Array<{ tier: string; n: number }>> {
       const latest = db
-        .selectDistinctOn([scores.accountId], { accountId: scores.accountId, tier: scores.tier })
+        .selectDistinctOn([scores.accountId], {
+          accountId: scores.accountId,
+          // Insufficient data counts as such, not under the last trusted tier it holds.
+          tier: sql<string>`case when ${scores.insufficientData} then 'insufficient_data' else ${scores.tier} end`.as('tier'),
+        })
         .from(scores)
-        .where(eq(scores.workspaceId, ws))
+        .where(and(eq(scores.workspaceId, ws), sql`not ${churned(scores.accountId)}`))
         .orderBy(scores.accountId, desc(scores.asOf), desc(scores.id))
         .as('latest');
       return db.select({ tier: latest.tier, n: sql<number>`count(*)::int` }).from(latest).groupBy(latest.tier);

@@ -56,7 +56,10 @@ export function createDashboardRouter(ctx: AppContext): Router {
     res.json({
       accounts: rows.map((r) => ({
         accountId: r.accountId, crmId: r.crmId, name: r.name, domain: r.domain, segment: r.segment,
-        score: r.insufficientData ? null : r.score, tier: r.tier, confidence: r.confidence, insufficientData: r.insufficientData,
+        score: r.insufficientData ? null : r.score,
+        tier: r.insufficientData ? 'insufficient_data' : r.tier,
+        lastTrustedTier: r.insufficientData && r.tier !== 'insufficient_data' ? r.tier : null,
+        confidence: r.confidence, insufficientData: r.insufficientData,
         lifecycleStage: r.lifecycleStage, scoredAt: r.asOf, modelVersion: `${r.modelKey} v${r.modelVersion}`,
         trend: readStoredResult(r.result).trend,
         drivers: readStoredResult(r.result).drivers,

@@ -127,7 +127,7 @@ export async function writeBackHubSpot(ctx: AppContext, repo: WorkspaceRepositor
   const totals: WriteBackReport['write'] & { pages: number } = { considered: 0, unchanged: 0, sent: 0, batches: 0, written: [], failed: [], pages: 0 };
   const pageSize = 2000;
   for (let offset = 0; ; offset += pageSize) {
-    const page = await repo.scores.latestAll({ limit: pageSize, offset });
+    const page = await repo.scores.latestAll({ limit: pageSize, offset, includeChurned: true });
     if (page.length === 0) break;
     const rows = page.filter((r) => !r.attributes[CRM_DELETED_AT]);
     totals.pages += 1;
