@@ -24,7 +24,7 @@ export type ScoreWorkspaceResult = {
   scored: number;
   insufficient: number;
   tierChanges: TierChange[];
-  /** Accounts whose score fell by at least `dropAlertPoints` since their previous score. */
+  /** Accounts whose score fell by more than `dropAlertPoints` (as the timeline trace counts it) since their previous score. */
   drops: TierChange[];
 };
 
@@ -155,7 +155,7 @@ export async function scoreWorkspace(repo: WorkspaceRepository, options: ScoreWo
         result.tierChanges.push({ accountId: account.id, crmId: account.crmId, from, to: scored.tier, previousScore, score: scored.score, drivers });
       } else if (
         options.dropAlertPoints !== undefined && scored.tier && previousScore !== null && scored.score !== null &&
-        previousScore - scored.score >= options.dropAlertPoints
+        previousScore - scored.score > options.dropAlertPoints
       ) {
         result.drops.push({ accountId: account.id, crmId: account.crmId, from, to: scored.tier, previousScore, score: scored.score, drivers });
       }
