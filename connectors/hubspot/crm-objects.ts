@@ -3,6 +3,7 @@
  * ours), plus the batch-read helper every pull uses.
  */
 import { z } from 'zod';
+import { ConnectorError } from '../core/error-kinds.ts';
 import type { HubSpotClient } from './client.ts';
 import { hubspotPaths } from './paths.ts';
 import type { CrmObjectType } from './paths.ts';
@@ -86,6 +87,17 @@ export async function batchReadObjects(
       schema: BatchObjectsResponseSchema,
     });
     for (const record of data.results) found.set(record.id, record);
+    // A record that no longer exists is simply absent; any other per-record error means the
+    // answer is incomplete, and signals computed from it would be wrong: retry instead.
+    const incomplete = (data.errors ?? []).filter((e) => e.category !== 'OBJECT_NOT_FOUND');
+    if (incomplete.length > 0) {
+      throw new ConnectorError({
+        kind: 'retryable',
+        provider: 'hubspot',
+        code: incomplete[0]?.category ?? 'BATCH_PARTIAL',
+        message: `HubSpot answered a ${type} batch read only in part (${incomplete.length} error(s): ${incomplete[0]?.message ?? 'no message'})`,
+      });
+    }
   }
   return found;
 }
