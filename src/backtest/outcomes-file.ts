@@ -1,20 +1,11 @@
 /** The outcomes file: `account_id,outcome,occurred_at` (CSV or JSON Lines), outcome churned|renewed|expanded. */
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { ISO_DATE_PROBLEM, parseIsoDate, readRecords, recordFormatOf, RowError, type RecordFormat, type RowReadOptions } from '../signal-files/index.ts';
+import { IsoDateField, readRecords, recordFormatOf, RowError, type RecordFormat, type RowReadOptions } from '../signal-files/index.ts';
 import { OUTCOME_KINDS, type OutcomeKindName } from './replay.ts';
 
-const OccurredAt = z
-  .string({ error: ISO_DATE_PROBLEM })
-  .trim()
-  .transform((text, ctx) => {
-    const ms = parseIsoDate(text);
-    if (Number.isNaN(ms)) {
-      ctx.addIssue({ code: 'custom', message: `${ISO_DATE_PROBLEM}; got "${text}"` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+/** The same ISO date rule as the signals file: one reading of dates across every input file. */
+const OccurredAt = IsoDateField;
 
 export const OUTCOME_COLUMNS = ['account_id', 'outcome', 'occurred_at'] as const;
 

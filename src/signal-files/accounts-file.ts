@@ -4,10 +4,9 @@
  */
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { ISO_DATE_PROBLEM, parseIsoDate } from './iso-date.ts';
 import { readRecords, recordFormatOf, type RecordFormat } from './record-reader.ts';
 import { RowError, type RowReadOptions } from './row-error.ts';
-import { rowErrorOf } from './signals-file.ts';
+import { IsoDateField, rowErrorOf } from './signals-file.ts';
 
 export const ACCOUNT_COLUMNS = ['account_id', 'name', 'domain', 'segment', 'seats', 'customer_since', 'renewal_date'] as const;
 const REQUIRED_COLUMNS = ['account_id'] as const;
@@ -18,21 +17,7 @@ const blankToNull = (value: unknown): unknown =>
 
 const OptionalText = z.preprocess(blankToNull, z.union([z.string().trim(), z.number().transform(String)]).nullable());
 
-const OptionalDate = z.preprocess(
-  blankToNull,
-  z
-    .string({ error: ISO_DATE_PROBLEM })
-    .trim()
-    .transform((text, ctx) => {
-      const ms = parseIsoDate(text);
-      if (Number.isNaN(ms)) {
-        ctx.addIssue({ code: 'custom', message: `${ISO_DATE_PROBLEM}; got "${text}"` });
-        return z.NEVER;
-      }
-      return new Date(ms);
-    })
-    .nullable(),
-);
+const OptionalDate = z.preprocess(blankToNull, IsoDateField.transform((ms) => new Date(ms)).nullable());
 
 const Seats = z.preprocess(
   blankToNull,
