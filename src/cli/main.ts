@@ -56,6 +56,11 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  // `crm-health … | head` closes the pipe early: that is the reader's choice, not a crash.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const code = await main(process.argv.slice(2));
   // Long-running commands (start, worker…) keep the process alive themselves.
   if (code !== 0) process.exit(code);

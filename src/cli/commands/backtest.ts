@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
+import { withHistoryInputs, withWideInputs } from './history-options.ts';
 import { parse as parseYaml } from 'yaml';
 import {
   DEFAULT_LIFECYCLE,
@@ -219,20 +220,16 @@ Examples:
   crm-health backtest --wide ../shared/datasets/iranian_churn_uci563.csv --model examples/models/iranian.yaml --without status`;
 
 export function registerBacktestCommand(program: Command, io: CommandIo = processIo): void {
-  program
+  const command = program
     .command('backtest')
-    .description('Measure how well a model predicted churn and expansion: ROC-AUC, PR-AUC, Brier, lift, lead time')
-    .option('--signals <file>', 'signals history: account_id,metric,value,observed_at (CSV or .jsonl)')
-    .option('--outcomes <file>', 'outcomes: account_id,outcome,occurred_at (churned|renewed|expanded)')
-    .option('--accounts <file>', 'accounts file (segment, seats, customer_since, renewal_date, …)')
+    .description('Measure how well a model predicted churn and expansion: ROC-AUC, PR-AUC, Brier, lift, lead time');
+  withWideInputs(withHistoryInputs(command));
+  command
     .option('--model <file>', 'model or model set; in wide mode a bundle with wide: and model:')
     .option('--horizon <duration>', 'a snapshot is positive when the outcome follows within this', '90d')
     .option('--from <date>', 'first snapshot date (default: first signal)')
     .option('--to <date>', 'last snapshot date (default: last outcome minus the horizon)')
     .option('--every <duration>', 'days between snapshots', '30d')
-    .option('--wide <file>', 'wide file: one row per account with an outcome column')
-    .option('--mapping <file>', 'wide-file mapping when --model is a plain model file')
-    .option('--without <factors...>', 'leave these factors out (wide mode), e.g. --without status')
     .option('--probability-model <file>', 'churn probability model JSON written by `crm-health fit`')
     .option('--strict', 'stop at the first malformed row instead of rejecting it')
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))

@@ -5,6 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
+import { withHistoryInputs, withWideInputs } from './history-options.ts';
 import { Document } from 'yaml';
 import type { Model, ModelSet } from '../../scoring/index.ts';
 import {
@@ -143,21 +144,17 @@ Examples:
   crm-health fit --signals signals.csv --outcomes outcomes.csv --model model.yaml --horizon 90d --out draft.yaml`;
 
 export function registerFitCommand(program: Command, io: CommandIo = processIo): void {
-  program
+  const command = program
     .command('fit')
-    .description('Fit weights and churn probability to outcomes; write a draft model for review')
-    .option('--signals <file>', 'signals history: account_id,metric,value,observed_at (CSV or .jsonl)')
-    .option('--outcomes <file>', 'outcomes: account_id,outcome,occurred_at (churned|renewed|expanded)')
-    .option('--accounts <file>', 'accounts file (segment, seats, customer_since, renewal_date, …)')
+    .description('Fit weights and churn probability to outcomes; write a draft model for review');
+  withWideInputs(withHistoryInputs(command));
+  command
     .option('--model <file>', 'the current model; in wide mode a bundle with wide: and model:')
     .option('--model-id <id>', 'which model of a model set to fit')
     .option('--horizon <duration>', 'label: churned within this after the snapshot', '90d')
     .option('--from <date>', 'first snapshot date')
     .option('--to <date>', 'last snapshot date')
     .option('--every <duration>', 'days between snapshots', '30d')
-    .option('--wide <file>', 'wide file: one row per account with an outcome column')
-    .option('--mapping <file>', 'wide-file mapping when --model is a plain model file')
-    .option('--without <factors...>', 'leave these factors out (wide mode)')
     .option('--folds <k>', 'cross-validation folds', '5')
     .option('--seed <n>', 'seed for the fold split', '1')
     .option('--l2 <lambda>', 'L2 penalty on standardised coefficients', '1')
