@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryTraceStore } from '../../core/memory-ports.ts';
-import { API, PORTAL_ID, T0, crmObject, searchPage, serverError502 } from '../fixtures/hubspot-shapes.ts';
+import { API, PORTAL_ID, T0, associationsResponse, batchResponse, crmObject, serverError502 } from '../fixtures/hubspot-shapes.ts';
 import { testClient } from '../fixtures/test-kit.ts';
 import { hubspotPaths } from '../paths.ts';
 import { formatTraceText, postHealthTrace, traceKey, traceMarker, traceReason } from './timeline-note.ts';
@@ -78,15 +78,12 @@ describe('postHealthTrace', () => {
     const { client } = testClient();
     await expect(postHealthTrace({ client, traces }, { change, mode: { type: 'note' }, dropThreshold: 10 })).rejects.toMatchObject({ kind: 'retryable' });
     first.done();
+    // Found through the company's note associations, not CRM search (whose index lags).
     const retry = nock(API)
-      .post(hubspotPaths.objectSearch('notes'), (body: { filterGroups: { filters: { propertyName: string; operator: string; value: string }[] }[] }) =>
-        JSON.stringify(body.filterGroups[0]?.filters) ===
-        JSON.stringify([
-          { propertyName: 'hs_note_body', operator: 'CONTAINS_TOKEN', value: marker },
-          { propertyName: 'associations.company', operator: 'EQ', value: '501' },
-        ]),
-      )
-      .reply(200, searchPage([crmObject('9002', { hs_note_body: `<p>…</p><p><small>crm-health ref ${marker}</small></p>` })]));
+      .post(hubspotPaths.associationsBatchRead('companies', 'notes'), { inputs: [{ id: '501' }] })
+      .reply(200, associationsResponse({ '501': ['9001', '9002'] }, 190))
+      .post(hubspotPaths.objectBatchRead('notes'), { inputs: [{ id: '9001' }, { id: '9002' }], properties: ['hs_note_body'], propertiesWithHistory: [] })
+      .reply(200, batchResponse([crmObject('9001', { hs_note_body: '<p>an older note</p>' }), crmObject('9002', { hs_note_body: `<p>…</p><p><small>crm-health ref ${marker}</small></p>` })]));
     const outcome = await postHealthTrace({ client, traces }, { change, mode: { type: 'note' }, dropThreshold: 10 });
     expect(outcome).toEqual({ status: 'recovered', remoteId: '9002' });
     retry.done();
@@ -95,7 +92,11 @@ describe('postHealthTrace', () => {
   it('creates the note when the earlier attempt never reached HubSpot', async () => {
     const traces = new InMemoryTraceStore();
     await traces.begin(key);
-    const scope = nock(API).post(hubspotPaths.objectSearch('notes')).reply(200, searchPage([])).post(notePath).reply(201, crmObject('9003', {}));
+    const scope = nock(API)
+      .post(hubspotPaths.associationsBatchRead('companies', 'notes'), { inputs: [{ id: '501' }] })
+      .reply(200, associationsResponse({ '501': [] }, 190))
+      .post(notePath)
+      .reply(201, crmObject('9003', {}));
     const outcome = await postHealthTrace({ client: testClient().client, traces }, { change, mode: { type: 'note' }, dropThreshold: 10 });
     expect(outcome).toMatchObject({ status: 'posted', remoteId: '9003' });
     scope.done();

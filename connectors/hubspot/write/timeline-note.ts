@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { isConnectorError } from '../../core/error-kinds.ts';
 import type { TraceStore } from '../../core/ports.ts';
 import type { HubSpotClient } from '../client.ts';
-import { CrmObjectApiSchema, SearchResponseSchema } from '../crm-objects.ts';
+import { CrmObjectApiSchema, batchReadObjects } from '../crm-objects.ts';
+import { readAssociations } from '../pull/associations.ts';
 import { hubspotPaths } from '../paths.ts';
 import { TIER_LABELS } from './health-properties.ts';
 import type { HealthTier } from './health-properties.ts';
@@ -75,26 +76,17 @@ export type TraceOutcome =
   | { status: 'recovered'; remoteId: string }
   | { status: 'posted'; remoteId: string; reason: TraceReason };
 
+/**
+ * Looks for a note an interrupted attempt may have created, through the company's note
+ * associations (written with the note itself) rather than CRM search, whose index lags by
+ * seconds — a quick retry must not miss the note and post a second one.
+ */
 async function findNoteByMarker(client: HubSpotClient, companyId: string, marker: string): Promise<string | null> {
-  const { data } = await client.request({
-    method: 'POST',
-    path: hubspotPaths.objectSearch('notes'),
-    idempotent: true,
-    body: {
-      filterGroups: [
-        {
-          filters: [
-            { propertyName: 'hs_note_body', operator: 'CONTAINS_TOKEN', value: marker },
-            { propertyName: 'associations.company', operator: 'EQ', value: companyId },
-          ],
-        },
-      ],
-      properties: ['hs_note_body'],
-      limit: 5,
-    },
-    schema: SearchResponseSchema,
-  });
-  return data.results.find((note) => (note.properties.hs_note_body ?? '').includes(marker))?.id ?? null;
+  const noteIds = (await readAssociations(client, 'companies', 'notes', [companyId])).get(companyId) ?? [];
+  if (noteIds.length === 0) return null;
+  const notes = await batchReadObjects(client, 'notes', noteIds, ['hs_note_body']);
+  for (const note of notes.values()) if ((note.properties.hs_note_body ?? '').includes(marker)) return note.id;
+  return null;
 }
 
 export async function postHealthTrace(
