@@ -21,7 +21,7 @@ export interface AppSettingsView {
   /** Published model version scores are written with; null before the first publish. */
   modelVersion: string | null;
   tierThresholds: TierThresholds;
-  /** A drop of more than this many points within the trend window leaves a timeline trace. */
+  /** A fall of more than this many points from one scoring run to the next leaves a timeline trace. */
   dropAlertPoints: number;
   /** The app's full web settings (factors, weights, segments, backtests). */
   webSettingsUrl: string;

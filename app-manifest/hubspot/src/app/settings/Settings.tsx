@@ -149,7 +149,7 @@ export function SettingsPage({ api }: { api: BackendApi }) {
       />
       <NumberInput
         name="dropAlertPoints"
-        label="Drop alert (points within the trend window)"
+        label="Drop alert (points lost between two scoring runs)"
         description="A drop larger than this leaves a trace on the company timeline."
         value={current.dropAlertPoints}
         min={1}
